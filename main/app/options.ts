@@ -1,0 +1,12 @@
+/** What the doors (Electron, web server) tell the core about the process they run in. */
+export interface MainOptions {
+  version: string;
+  /** Where settings, secrets, audit log and logs live (per user). */
+  dataDir: string;
+  /** Kubeconfig paths named on the command line; else KUBECONFIG, else ~/.kube/config. */
+  kubeconfigPaths?: string[];
+  /** Set by `npm run demo`. */
+  sandbox?: { kubeconfig: string };
+  /** Environment to read KUBECONFIG and HOME from (tests pass their own). */
+  env?: NodeJS.ProcessEnv;
+}
