@@ -27,15 +27,20 @@ export function useSubscription<K extends SubscriptionChannel>(
   opts: { enabled?: boolean } = {},
 ): { error: ApiErrorShape | null } {
   const client = useClient();
-  const [error, setError] = useState<ApiErrorShape | null>(null);
+  // The error is remembered with the input it belongs to, so a new input starts clean.
+  const [failure, setFailure] = useState<{ key: string; error: ApiErrorShape } | null>(null);
   const handler = useRef(onEvent);
   useEffect(() => { handler.current = onEvent; });
   const key = JSON.stringify(input);
   const enabled = opts.enabled ?? true;
   useEffect(() => {
     if (!enabled) return;
-    setError(null);
-    return client.subscribe(channel, JSON.parse(key) as InputOf<K>, (e) => { setError(null); handler.current(e); }, setError);
+    return client.subscribe(
+      channel,
+      JSON.parse(key) as InputOf<K>,
+      (e) => { setFailure(null); handler.current(e); },
+      (error) => setFailure({ key, error }),
+    );
   }, [client, channel, key, enabled]);
-  return { error };
+  return { error: failure?.key === key ? failure.error : null };
 }

@@ -40,20 +40,31 @@ type SubEntry = { channel: string; input: unknown; onEvent: (e: unknown) => void
  * subscriptions share one WebSocket that reconnects with back-off and re-subscribes.
  * The session cookie set from the printed URL authenticates both.
  */
-export function webClient(base = ''): MeshdeckClient {
+export interface WebClientOptions {
+  /** Origin of the meshdeck server; '' = the page's own. */
+  base?: string;
+  /** Extra headers (a non-browser client passes `Authorization: Bearer <token>`). */
+  headers?: Record<string, string>;
+  /** Socket factory (Node tests pass the `ws` package); defaults to the browser's WebSocket. */
+  createSocket?: (url: string) => WebSocket;
+}
+
+export function webClient(options: WebClientOptions = {}): MeshdeckClient {
+  const base = options.base ?? '';
+  const createSocket = options.createSocket ?? ((url: string) => new WebSocket(url));
   const subs = new Map<string, SubEntry>();
   let ws: WebSocket | null = null;
   let retry = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
 
   const send = (msg: ClientMessage) => {
-    if (ws?.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
+    if (ws?.readyState === 1 /* OPEN */) ws.send(JSON.stringify(msg));
   };
   const connect = () => {
     if (ws || subs.size === 0) return;
-    const url = new URL(`${base}/api/ws`, window.location.href);
+    const url = new URL(`${base}/api/ws`, base === '' ? window.location.href : undefined);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    const sock = new WebSocket(url);
+    const sock = createSocket(url.href);
     ws = sock;
     sock.onopen = () => {
       retry = 0;
@@ -85,7 +96,7 @@ export function webClient(base = ''): MeshdeckClient {
       try {
         res = await fetch(`${base}/api/invoke/${encodeURIComponent(channel)}`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...options.headers },
           body: JSON.stringify(input ?? {}),
           credentials: 'same-origin',
           signal: opts?.signal,
@@ -105,7 +116,7 @@ export function webClient(base = ''): MeshdeckClient {
     subscribe<K extends SubscriptionChannel>(channel: K, input: InputOf<K>, onEvent: (e: EventOf<K>) => void, onError?: (e: ApiErrorShape) => void) {
       const id = nextId();
       subs.set(id, { channel, input, onEvent: (e) => onEvent(e as EventOf<K>), onError: (e) => onError?.(e) });
-      if (ws?.readyState === WebSocket.OPEN) send({ type: 'sub', id, channel, input });
+      if (ws?.readyState === 1 /* OPEN */) send({ type: 'sub', id, channel, input });
       else connect();
       return () => {
         if (!subs.delete(id)) return;

@@ -1,35 +1,38 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
 
 export type ThemeChoice = 'dark' | 'light' | 'system';
 const KEY = 'meshdeck.theme';
+const LIGHT_QUERY = '(prefers-color-scheme: light)';
 
-function systemTheme(): 'dark' | 'light' {
-  return window.matchMedia?.('(prefers-color-scheme: light)').matches ? 'light' : 'dark';
+function subscribeSystem(cb: () => void): () => void {
+  const mq = window.matchMedia?.(LIGHT_QUERY);
+  mq?.addEventListener('change', cb);
+  return () => mq?.removeEventListener('change', cb);
+}
+const systemIsLight = () => window.matchMedia?.(LIGHT_QUERY).matches ?? false;
+
+export function initialChoice(): ThemeChoice {
+  const fromUrl = new URLSearchParams(window.location.search).get('theme');
+  if (fromUrl === 'dark' || fromUrl === 'light' || fromUrl === 'system') return fromUrl;
+  const saved = window.localStorage.getItem(KEY);
+  return saved === 'dark' || saved === 'light' || saved === 'system' ? saved : 'system';
 }
 
-export function applyTheme(choice: ThemeChoice): 'dark' | 'light' {
-  const t = choice === 'system' ? systemTheme() : choice;
-  document.documentElement.dataset.theme = t;
-  return t;
+export function resolveTheme(choice: ThemeChoice, light: boolean): 'dark' | 'light' {
+  return choice === 'system' ? (light ? 'light' : 'dark') : choice;
 }
+
+// Set before React's first paint, so there is no flash of the wrong theme.
+document.documentElement.dataset.theme = resolveTheme(initialChoice(), systemIsLight());
 
 /** Theme choice; `?theme=light` in the URL wins (used by screenshots and deep links). */
 export function useTheme(): { choice: ThemeChoice; effective: 'dark' | 'light'; setChoice: (c: ThemeChoice) => void; toggle: () => void } {
-  const [choice, setChoiceState] = useState<ThemeChoice>(() => {
-    const fromUrl = new URLSearchParams(window.location.search).get('theme');
-    if (fromUrl === 'dark' || fromUrl === 'light' || fromUrl === 'system') return fromUrl;
-    const saved = window.localStorage.getItem(KEY);
-    return saved === 'dark' || saved === 'light' || saved === 'system' ? saved : 'system';
-  });
-  const [effective, setEffective] = useState<'dark' | 'light'>(() => applyTheme(choice));
+  const [choice, setChoiceState] = useState<ThemeChoice>(initialChoice);
+  const light = useSyncExternalStore(subscribeSystem, systemIsLight);
+  const effective = resolveTheme(choice, light);
   useEffect(() => {
-    setEffective(applyTheme(choice));
-    if (choice !== 'system') return;
-    const mq = window.matchMedia('(prefers-color-scheme: light)');
-    const on = () => setEffective(applyTheme('system'));
-    mq.addEventListener('change', on);
-    return () => mq.removeEventListener('change', on);
-  }, [choice]);
+    document.documentElement.dataset.theme = effective;
+  }, [effective]);
   const setChoice = useCallback((c: ThemeChoice) => {
     window.localStorage.setItem(KEY, c);
     setChoiceState(c);
