@@ -1,3 +1,5 @@
+import type { SettingsService } from '../settings/service';
+
 /** What the doors (Electron, web server) tell the core about the process they run in. */
 export interface MainOptions {
   version: string;
@@ -5,8 +7,10 @@ export interface MainOptions {
   dataDir: string;
   /** Kubeconfig paths named on the command line; else KUBECONFIG, else ~/.kube/config. */
   kubeconfigPaths?: string[];
-  /** Set by `npm run demo`. */
-  sandbox?: { kubeconfig: string };
+  /** Set by `npm run demo`: the sandbox kubeconfig, and the demo event store to add as a connection. */
+  sandbox?: { kubeconfig: string; eventStoreUrl?: string };
   /** Environment to read KUBECONFIG and HOME from (tests pass their own). */
   env?: NodeJS.ProcessEnv;
+  /** Built by the Electron door (secrets through safeStorage, window state, menu); web mode gets a 0600-file one. */
+  settings?: SettingsService;
 }

@@ -5,6 +5,7 @@ import { useRoute } from './router';
 import { useTheme } from './theme';
 import { views } from './views';
 import { Loading, Empty } from '../components/States';
+import { ShellIntegration } from '../views/settings/ShellIntegration';
 
 export function App() {
   const client = useClient();
@@ -42,6 +43,7 @@ export function App() {
           {View ? <View /> : <Empty title={`No view named “${route.view}”`}><a href="#/connect">Go to clusters</a></Empty>}
         </Suspense>
       </main>
+      <ShellIntegration />
     </div>
   );
 }

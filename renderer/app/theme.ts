@@ -1,42 +1,85 @@
-import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
+import { useCallback, useSyncExternalStore } from 'react';
 
 export type ThemeChoice = 'dark' | 'light' | 'system';
 const KEY = 'meshdeck.theme';
-const LIGHT_QUERY = '(prefers-color-scheme: light)';
 
-function subscribeSystem(cb: () => void): () => void {
-  const mq = window.matchMedia?.(LIGHT_QUERY);
-  mq?.addEventListener('change', cb);
-  return () => mq?.removeEventListener('change', cb);
+const isChoice = (v: unknown): v is ThemeChoice => v === 'dark' || v === 'light' || v === 'system';
+
+function systemTheme(): 'dark' | 'light' {
+  return window.matchMedia?.('(prefers-color-scheme: light)').matches ? 'light' : 'dark';
 }
-const systemIsLight = () => window.matchMedia?.(LIGHT_QUERY).matches ?? false;
 
-export function initialChoice(): ThemeChoice {
-  const fromUrl = new URLSearchParams(window.location.search).get('theme');
-  if (fromUrl === 'dark' || fromUrl === 'light' || fromUrl === 'system') return fromUrl;
+export function applyTheme(choice: ThemeChoice): 'dark' | 'light' {
+  const t = choice === 'system' ? systemTheme() : choice;
+  document.documentElement.dataset.theme = t;
+  return t;
+}
+
+/**
+ * One theme for the whole window: a module-level store, so the top bar toggle, the Settings view
+ * and the menu command all see the same choice. localStorage gives the first paint the right
+ * colours; the settings service (when connected, see `setThemePersister`) is where it is kept.
+ * `?theme=light` in the URL wins for this page load and is never saved (screenshots, deep links).
+ */
+const urlChoice = (() => {
+  const v = new URLSearchParams(window.location.search).get('theme');
+  return isChoice(v) ? v : null;
+})();
+let choice: ThemeChoice = urlChoice ?? (() => {
   const saved = window.localStorage.getItem(KEY);
-  return saved === 'dark' || saved === 'light' || saved === 'system' ? saved : 'system';
+  return isChoice(saved) ? saved : 'system';
+})();
+let effective: 'dark' | 'light' = applyTheme(choice);
+let persister: ((c: ThemeChoice) => void) | null = null;
+const listeners = new Set<() => void>();
+const notify = () => { for (const l of [...listeners]) l(); };
+
+const mq = window.matchMedia?.('(prefers-color-scheme: light)');
+mq?.addEventListener('change', () => {
+  if (choice !== 'system') return;
+  effective = applyTheme('system');
+  notify();
+});
+
+/** Whether the theme came from the URL for this load (then saved settings do not override it). */
+export const themeFromUrl = urlChoice !== null;
+
+export function getThemeChoice(): ThemeChoice {
+  return choice;
 }
 
-export function resolveTheme(choice: ThemeChoice, light: boolean): 'dark' | 'light' {
-  return choice === 'system' ? (light ? 'light' : 'dark') : choice;
+/**
+ * Change the theme. `persist: false` is for a value that came from the settings service itself,
+ * so it is not written back.
+ */
+export function setThemeChoice(c: ThemeChoice, opts: { persist?: boolean } = {}): void {
+  if (!isChoice(c)) return;
+  const changed = c !== choice;
+  choice = c;
+  effective = applyTheme(c);
+  window.localStorage.setItem(KEY, c);
+  if (changed) notify();
+  if (opts.persist !== false) persister?.(c);
 }
 
-// Set before React's first paint, so there is no flash of the wrong theme.
-document.documentElement.dataset.theme = resolveTheme(initialChoice(), systemIsLight());
+/** Where theme changes are saved beyond this window (the settings service); null to stop. */
+export function setThemePersister(fn: ((c: ThemeChoice) => void) | null): void {
+  persister = fn;
+}
 
-/** Theme choice; `?theme=light` in the URL wins (used by screenshots and deep links). */
+export function toggleTheme(): void {
+  setThemeChoice(effective === 'dark' ? 'light' : 'dark');
+}
+
+const subscribe = (cb: () => void) => {
+  listeners.add(cb);
+  return () => { listeners.delete(cb); };
+};
+
 export function useTheme(): { choice: ThemeChoice; effective: 'dark' | 'light'; setChoice: (c: ThemeChoice) => void; toggle: () => void } {
-  const [choice, setChoiceState] = useState<ThemeChoice>(initialChoice);
-  const light = useSyncExternalStore(subscribeSystem, systemIsLight);
-  const effective = resolveTheme(choice, light);
-  useEffect(() => {
-    document.documentElement.dataset.theme = effective;
-  }, [effective]);
-  const setChoice = useCallback((c: ThemeChoice) => {
-    window.localStorage.setItem(KEY, c);
-    setChoiceState(c);
-  }, []);
-  const toggle = useCallback(() => setChoice(effective === 'dark' ? 'light' : 'dark'), [effective, setChoice]);
-  return { choice, effective, setChoice, toggle };
+  const c = useSyncExternalStore(subscribe, () => choice);
+  const e = useSyncExternalStore(subscribe, () => effective);
+  const setChoice = useCallback((next: ThemeChoice) => setThemeChoice(next), []);
+  const toggle = useCallback(() => toggleTheme(), []);
+  return { choice: c, effective: e, setChoice, toggle };
 }

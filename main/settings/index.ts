@@ -1,0 +1,10 @@
+export { createSettingsService, secretKeys, referencedSecretKeys, EXPORT_KIND } from './service';
+export type { SettingsService, SettingsServiceOptions, KubeconfigList, PrometheusSettingsInput, EventStoreSettingsInput } from './service';
+export { settingsHandlers } from './handlers';
+export { FileSecrets, EncryptedFileSecrets, MemorySecrets, secretsPaths } from './secrets';
+export type { SecretStore, StringCipher } from './secrets';
+export { DesktopCommandBus } from './commands';
+export { SCHEMA_VERSION, MIGRATIONS, parseSettingsDocument, defaultSettings } from './schema';
+export type { SettingsData, WindowState, WindowBounds } from './schema';
+export { SettingsStore, backupName } from './store';
+export { writeFileAtomic } from './atomic';
