@@ -11,7 +11,7 @@ export function appHandlers(opts: MainOptions): HandlersFor<'app'> {
       transport: ctx.transport,
       platform: process.platform,
       versions: { node: process.versions.node, electron: process.versions.electron ?? null, chrome: process.versions.chrome ?? null },
-      sandbox: opts.sandbox ?? null,
+      sandbox: opts.sandbox ? { kubeconfig: opts.sandbox.kubeconfig } : null,
     }),
     'app.echo': async (input, ctx) => {
       if (input.delayMs > 0) await sleep(input.delayMs, ctx.signal);

@@ -24,7 +24,9 @@ async function main(): Promise<void> {
     version: process.env.npm_package_version ?? '0.1.0',
     dataDir: args.dataDir ?? process.env.MESHDECK_HOME ?? join(homedir(), '.config', 'meshdeck'),
     kubeconfigPaths: args.kubeconfigs.length > 0 ? args.kubeconfigs : undefined,
-    sandbox: process.env.MESHDECK_SANDBOX_KUBECONFIG ? { kubeconfig: process.env.MESHDECK_SANDBOX_KUBECONFIG } : undefined,
+    sandbox: process.env.MESHDECK_SANDBOX_KUBECONFIG
+      ? { kubeconfig: process.env.MESHDECK_SANDBOX_KUBECONFIG, eventStoreUrl: process.env.MESHDECK_SANDBOX_EVENTSTORE }
+      : undefined,
   });
   const server = await startWebServer({ router: app.router, staticDir: findStaticDir(), host: args.host, port: args.port, token: process.env.MESHDECK_TOKEN });
   if (args.host !== '127.0.0.1' && args.host !== 'localhost') {
