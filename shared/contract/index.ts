@@ -2,6 +2,13 @@ import type { z } from 'zod';
 import type { AnyDef, RequestDef, SubscriptionDef } from './define';
 import { appContract } from './app';
 import { kubeContract } from './kube';
+import { eventsContract } from './events';
+import { settingsContract } from './settings';
+import { graphContract } from './graph';
+import { metricsContract } from './metrics';
+import { trafficContract } from './traffic';
+import { canaryContract } from './canary';
+import { projectionsContract } from './projections';
 
 /**
  * The one API contract. Each capability declares its channels in its own file; this object is
@@ -10,6 +17,13 @@ import { kubeContract } from './kube';
 export const contract = {
   ...appContract,
   ...kubeContract,
+  ...eventsContract,
+  ...settingsContract,
+  ...graphContract,
+  ...metricsContract,
+  ...trafficContract,
+  ...canaryContract,
+  ...projectionsContract,
 } as const satisfies Record<string, AnyDef>;
 
 export type Contract = typeof contract;
