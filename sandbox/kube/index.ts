@@ -12,7 +12,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { ServerResponse } from 'node:http';
 import { KubeApi } from './api.js';
-import { Authenticator, newTokens, type Tokens } from './auth.js';
+import { Authenticator, newTokens, type OidcOptions, type Tokens } from './auth.js';
 import { Controllers } from './controllers.js';
 import { Registry } from './discovery.js';
 import { createStoreFacade, type SandboxStore } from './facade.js';
@@ -49,6 +49,8 @@ export interface SandboxKubeOptions {
   persistDebounceMs?: number;
   /** Where controller errors go (default: console.error). */
   onError?: (err: unknown) => void;
+  /** Accept OIDC id tokens signed by this issuer (as kube-apiserver's --oidc-* flags). */
+  oidc?: OidcOptions;
 }
 
 export interface SandboxKube {
@@ -113,7 +115,7 @@ export async function startSandboxKube(opts: SandboxKubeOptions = {}): Promise<S
     'request',
     createHandler({
       api,
-      auth: new Authenticator(tokens),
+      auth: new Authenticator(tokens, opts.oidc),
       proxy,
       watchers,
       bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 10_000,
