@@ -1,5 +1,9 @@
-/** Pieces shared by the adapters: cookie regexes, default routes, name helpers. */
+/** Pieces shared by the adapters: cookie regexes, default routes, name helpers, identity tests. */
 import type { Route, RouteMatch } from '../../../shared/traffic/model';
+import { arr, clone, isObj } from '../json';
+import type { KubeObject } from '../json';
+import { pointer } from '../jsonpatch';
+import type { JsonPatchOp } from '../jsonpatch';
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const unescapeRe = (s: string): string => s.replace(/\\(.)/g, '$1');
@@ -43,4 +47,46 @@ export function hostService(host: string, ns: string): { name: string; namespace
   const parts = host.split('.');
   if (parts.length > 2 && parts[2] !== 'svc') return null; // an external host name
   return { name: parts[0]!, namespace: parts[1] ?? ns };
+}
+
+/** Where a kind keeps its route list, and what identifies a route and its destinations. */
+export interface RouteListShape {
+  /** spec.<list>: `http` (VirtualService), `rules` (HTTPRoute). */
+  list: string;
+  /** Route fields that say which route it is: name and matches. */
+  identity: string[];
+  /** The destinations list inside a route, and the field naming each destination. */
+  dests: string;
+  destKey: string;
+}
+
+/**
+ * JSON-patch `test` ops pinning every route a change touches (its name, matches and
+ * destinations), so a patch computed against one route list never lands on another route
+ * after someone inserted or reordered routes.
+ */
+export function routeIdentityTests(before: KubeObject, changedPaths: string[], shape: RouteListShape): JsonPatchOp[] {
+  const spec = isObj(before.spec) ? before.spec : {};
+  const routes = arr(spec[shape.list]);
+  const out: JsonPatchOp[] = [];
+  const seen = new Set<number>();
+  const re = new RegExp(`^/spec/${shape.list}/(\\d+)`);
+  for (const p of changedPaths) {
+    const m = re.exec(p);
+    if (!m) continue;
+    const i = Number(m[1]);
+    if (seen.has(i)) continue;
+    seen.add(i);
+    const r = routes[i];
+    if (!isObj(r)) continue;
+    for (const key of shape.identity) {
+      if (r[key] !== undefined) out.push({ op: 'test', path: pointer(['spec', shape.list, i, key]), value: clone(r[key]) });
+    }
+    arr(r[shape.dests]).forEach((d, j) => {
+      if (isObj(d) && d[shape.destKey] !== undefined) {
+        out.push({ op: 'test', path: pointer(['spec', shape.list, i, shape.dests, j, shape.destKey]), value: clone(d[shape.destKey]) });
+      }
+    });
+  }
+  return out;
 }

@@ -8,9 +8,8 @@ import type { Destination, Route, RouteMatch, RoutingModel, StringMatch, Traffic
 import { targetRoute } from '../../../../shared/traffic/validate';
 import { arr, clone, isObj, num, str } from '../../json';
 import type { KubeObject, Obj } from '../../json';
-import { pointer } from '../../jsonpatch';
 import type { JsonPatchOp } from '../../jsonpatch';
-import { cookieFromRegex, cookieRegex, emptyMatch, pickDefault } from '../common';
+import { cookieFromRegex, cookieRegex, emptyMatch, pickDefault, routeIdentityTests } from '../common';
 import type { AdapterResult, RoutingAdapter, RoutingContext } from '../types';
 
 const PATH_TYPES: Record<string, StringMatch['type']> = { Exact: 'exact', PathPrefix: 'prefix', RegularExpression: 'regex' };
@@ -240,27 +239,7 @@ function applyOp(spec: Obj, op: TrafficOp, model: RoutingModel, ctx: RoutingCont
   }
 }
 
-function identityTests(before: KubeObject, changedPaths: string[]): JsonPatchOp[] {
-  const spec = isObj(before.spec) ? before.spec : {};
-  const rules = arr(spec.rules);
-  const out: JsonPatchOp[] = [];
-  const seen = new Set<number>();
-  for (const p of changedPaths) {
-    const m = /^\/spec\/rules\/(\d+)/.exec(p);
-    if (!m) continue;
-    const i = Number(m[1]);
-    if (seen.has(i)) continue;
-    seen.add(i);
-    const r = rules[i];
-    if (!isObj(r)) continue;
-    if (r.name !== undefined) out.push({ op: 'test', path: pointer(['spec', 'rules', i, 'name']), value: clone(r.name) });
-    if (r.matches !== undefined) out.push({ op: 'test', path: pointer(['spec', 'rules', i, 'matches']), value: clone(r.matches) });
-    arr(r.backendRefs).forEach((b, j) => {
-      if (isObj(b) && b.name !== undefined) out.push({ op: 'test', path: pointer(['spec', 'rules', i, 'backendRefs', j, 'name']), value: clone(b.name) });
-    });
-  }
-  return out;
-}
+const identityTests = (before: KubeObject, changedPaths: string[]): JsonPatchOp[] => routeIdentityTests(before, changedPaths, { list: 'rules', identity: ['name', 'matches'], dests: 'backendRefs', destKey: 'name' });
 
 export const gatewayApiAdapter: RoutingAdapter = {
   api: 'gateway-api',

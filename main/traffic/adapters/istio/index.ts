@@ -8,9 +8,8 @@ import type { Destination, FaultSpec, Route, RouteMatch, RoutingModel, StringMat
 import { targetRoute } from '../../../../shared/traffic/validate';
 import { arr, clone, isObj, num, str } from '../../json';
 import type { KubeObject, Obj } from '../../json';
-import { pointer } from '../../jsonpatch';
 import type { JsonPatchOp } from '../../jsonpatch';
-import { cookieFromRegex, cookieRegex, emptyMatch, hostService, pickDefault } from '../common';
+import { cookieFromRegex, cookieRegex, emptyMatch, hostService, pickDefault, routeIdentityTests } from '../common';
 import type { AdapterResult, RoutingAdapter, RoutingContext, SideWrite } from '../types';
 
 const MATCH_TYPES: StringMatchType[] = ['exact', 'prefix', 'regex'];
@@ -387,27 +386,7 @@ function subsetWrites(op: TrafficOp, model: RoutingModel, ctx: RoutingContext): 
   return [{ action: 'create', before: null, after: created }];
 }
 
-function identityTests(before: KubeObject, changedPaths: string[]): JsonPatchOp[] {
-  const spec = isObj(before.spec) ? before.spec : {};
-  const http = arr(spec.http);
-  const out: JsonPatchOp[] = [];
-  const seen = new Set<number>();
-  for (const p of changedPaths) {
-    const m = /^\/spec\/http\/(\d+)/.exec(p);
-    if (!m) continue;
-    const i = Number(m[1]);
-    if (seen.has(i)) continue;
-    seen.add(i);
-    const r = http[i];
-    if (!isObj(r)) continue;
-    if (r.name !== undefined) out.push({ op: 'test', path: pointer(['spec', 'http', i, 'name']), value: clone(r.name) });
-    if (r.match !== undefined) out.push({ op: 'test', path: pointer(['spec', 'http', i, 'match']), value: clone(r.match) });
-    arr(r.route).forEach((d, j) => {
-      if (isObj(d) && d.destination !== undefined) out.push({ op: 'test', path: pointer(['spec', 'http', i, 'route', j, 'destination']), value: clone(d.destination) });
-    });
-  }
-  return out;
-}
+const identityTests = (before: KubeObject, changedPaths: string[]): JsonPatchOp[] => routeIdentityTests(before, changedPaths, { list: 'http', identity: ['name', 'match'], dests: 'route', destKey: 'destination' });
 
 export const istioAdapter: RoutingAdapter = {
   api: 'istio',
