@@ -20,6 +20,7 @@ import { startSandboxKube } from './kube';
 import { startTrafficSimulator } from './traffic';
 import { startPrometheus } from './prometheus';
 import { startSandboxEventStore } from './eventstore';
+import { startOrdersReadModel } from './eventstore/read-model';
 import { createMainApp } from '../main/app';
 import { startWebServer } from '../main/server/web-server';
 
@@ -97,6 +98,10 @@ async function main(): Promise<void> {
       if (!stopping && /^sandbox writer/.test(l)) console.error(`sandbox event store: ${l}`);
     } });
     stops.push(() => store.stop());
+    // A real projection (orders_read_model) that lags behind and carries a deliberate bug, so the
+    // Projections page has a laggard with an ETA and the consistency check has something to find.
+    const readModel = await startOrdersReadModel(store.url, { onError: (e) => { if (!stopping) console.error(`sandbox read model: ${String(e)}`); } });
+    stops.push(() => readModel.stop());
 
     console.log(`sandbox kubeconfig: ${kubeconfig}`);
     console.log(`sandbox prometheus: ${prom.url}`);

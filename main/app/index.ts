@@ -11,7 +11,7 @@ import { createGraphService, graphHandlers, graphSources } from '../graph';
 import { createMetricsService, metricsHandlers } from '../metrics';
 import { createTrafficService, trafficHandlers } from '../traffic';
 import { createCanary, canaryHandlers } from '../canary';
-import { createProjectionsService, projectionsHandlers } from '../projections';
+import { createProjectionsService, projectionGates, projectionsHandlers } from '../projections';
 
 export type { MainOptions } from './options';
 
@@ -30,7 +30,7 @@ export async function createMainApp(opts: MainOptions): Promise<MainApp> {
   const events = createEventStoreService({ env: opts.env, sandboxUrl: opts.sandbox?.eventStoreUrl, connections: settings.eventStoreConnections, secrets: settings.secrets });
   const projections = createProjectionsService({ events, dataDir: opts.dataDir });
   const metrics = await createMetricsService({ dataDir: opts.dataDir, kube, settings: settings.prometheusStore, secrets: settings.secrets });
-  const canary = await createCanary({ kube, metrics, dataDir: opts.dataDir, env: opts.env });
+  const canary = await createCanary({ kube, metrics, dataDir: opts.dataDir, env: opts.env, gates: projectionGates(projections) });
   const router = createRouter({
     ...appHandlers(opts),
     ...kubeHandlers(kube),

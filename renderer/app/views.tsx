@@ -15,6 +15,8 @@ export const views: ViewEntry[] = [
   { id: 'graph', title: 'Graph', icon: '◉', component: lazy(() => import('../views/graph/GraphView')) },
   { id: 'traffic', title: 'Traffic', icon: '⇄', component: lazy(() => import('../views/traffic/TrafficView')) },
   { id: 'events', title: 'Events', icon: '≣', component: lazy(() => import('../views/events/EventsView')) },
+  { id: 'projections', title: 'Projections', icon: '◷', component: lazy(() => import('../views/projections/ProjectionsView')) },
+  { id: 'sagas', title: 'Sagas', icon: '⇶', component: lazy(() => import('../views/sagas/SagasView')) },
   { id: 'canary', title: 'Canary', icon: '⤴', component: lazy(() => import('../views/canary/CanaryView')) },
   { id: 'settings', title: 'Settings', icon: '⚙', component: lazy(() => import('../views/settings/SettingsView')) },
 ];
