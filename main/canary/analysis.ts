@@ -1,13 +1,16 @@
 /**
  * One interval's analysis: Flagger's built-in checks (request success rate in %, p99 request
  * duration in ms) for Istio or Linkerd metrics, a minimum request count, custom PromQL with a
- * threshold range, and event-store gates. Every check becomes a CheckResult with its value and
- * threshold; "no data" (empty answer, NaN, too few requests) is reported as such, never as a pass.
+ * threshold range, and event-store gates (projection lag in events, saga failure rate in %). Every
+ * check becomes a CheckResult with its value and threshold; "no data" (empty answer, NaN, too few
+ * requests, an unknown projection, no finished sagas) is reported as such, never as a pass.
  *
  * PromQL is built with the metrics layer's helpers, so workload and namespace names are quoted,
  * not pasted.
  */
-import type { AnalysisSpec, CanarySpec, CustomMetric, ThresholdRange } from '../../shared/canary/spec';
+import { gateCheckName } from '../../shared/canary/spec';
+import type { AnalysisSpec, CanarySpec, CustomMetric, EventStoreGate, ThresholdRange } from '../../shared/canary/spec';
+import { formatDuration } from '../../shared/canary/format';
 import type { CheckResult, CheckOutcome } from '../../shared/canary/types';
 import { ApiError } from '../../shared/errors';
 import { matchers, promLabelValue, rangeSeconds } from '../metrics/promql';
@@ -16,6 +19,11 @@ import type { CanaryPrometheus, GateProvider } from './ports';
 
 /** Flagger's Prometheus provider timeout. */
 export const QUERY_TIMEOUT_MS = 5_000;
+/**
+ * Event-store gates read Postgres (the projections overview, a saga count): give them the
+ * connections' default statement timeout rather than Prometheus's, so a busy store is slow, not "down".
+ */
+export const GATE_TIMEOUT_MS = 10_000;
 
 /** Inclusive range, as Flagger: fails only when value < min or value > max. */
 export function outcomeFor(value: number | null, r: ThresholdRange): CheckOutcome {
@@ -124,6 +132,10 @@ export async function runAnalysis(spec: CanarySpec, deps: AnalysisDeps, signal: 
     return { ...base, value: s.value, outcome, ...(outcome === 'noData' && s.message ? { message: s.message } : {}) };
   };
 
+  // Gates ask the event store while Prometheus answers the rest.
+  const gates = Promise.all(a.gates.map((g) => evaluateGate(g, deps.gates, signal)));
+  // Only rejects on abort, which the Prometheus side rethrows first: never an unhandled rejection.
+  gates.catch(() => undefined);
   const [count, sr, p99, ...custom] = await Promise.all([
     a.minRequests > 0 ? ask(q.requestCount) : Promise.resolve(null),
     a.successRateMin !== null ? ask(q.successRate) : Promise.resolve(null),
@@ -167,20 +179,40 @@ export async function runAnalysis(spec: CanarySpec, deps: AnalysisDeps, signal: 
     results.push(toResult({ check: c.name, kind: 'custom', threshold: c.thresholdRange, unit: '', query }, s));
   });
 
-  for (const g of a.gates) {
-    const check = `projection-lag:${g.projection}`;
-    const base = { check, kind: 'gate' as const, threshold: { max: g.maxLag }, unit: 'events' as const };
-    if (!deps.gates) {
-      results.push({ ...base, value: null, outcome: 'error', message: 'event-store gates are not available in this build' });
-      continue;
-    }
-    try {
-      const lag = await deps.gates.projectionLag(g.connectionId, g.projection, withTimeout(QUERY_TIMEOUT_MS, signal));
-      results.push({ ...base, value: lag, outcome: outcomeFor(lag, base.threshold), ...(lag === null ? { message: 'the event store could not tell the lag' } : {}) });
-    } catch (err) {
-      if (signal.aborted) throw err;
-      results.push({ ...base, value: null, outcome: 'error', message: errorMessage(err) });
-    }
-  }
+  results.push(...(await gates));
   return results;
+}
+
+/**
+ * One event-store gate, once. Like the Prometheus checks it never throws (except on abort): an
+ * unknown projection or connection, a store that can't tell, or no finished sagas are `noData`; a
+ * store that can't be asked (down, timeout) is `error`. Both follow the run's no-data policy.
+ */
+export async function evaluateGate(g: EventStoreGate, provider: GateProvider | null, signal: AbortSignal): Promise<CheckResult> {
+  const check = gateCheckName(g);
+  const base = g.kind === 'projectionLag'
+    ? { check, kind: 'gate' as const, threshold: { max: g.maxLag }, unit: 'events' as const }
+    : { check, kind: 'gate' as const, threshold: { max: g.maxPercent }, unit: '%' as const };
+  if (!provider) return { ...base, value: null, outcome: 'error', message: 'event-store gates are not wired in this build' };
+  const noData = (message: string, value: number | null = null): CheckResult => ({ ...base, value, outcome: 'noData', message });
+  try {
+    const s = withTimeout(GATE_TIMEOUT_MS, signal);
+    if (g.kind === 'projectionLag') {
+      const lag = await provider.projectionLag(g.connectionId, g.projection, s);
+      if (lag === null || !Number.isFinite(lag)) return noData(`the event store could not tell how far ${g.projection} is behind`);
+      return { ...base, value: lag, outcome: outcomeFor(lag, base.threshold) };
+    }
+    const r = await provider.sagaFailureRate(g.connectionId, g.windowSec, s);
+    const window = formatDuration(g.windowSec * 1000);
+    // Rounded so 1 of 10 reads 10 %, not 10.000000000000002 %.
+    const pct = r.rate === null ? null : Math.round(r.rate * 100 * 1e6) / 1e6;
+    if (pct === null || r.finished === 0) return noData(`no saga finished in the last ${window}`);
+    if (r.finished < g.minFinished) return noData(`only ${r.finished} saga${r.finished === 1 ? '' : 's'} finished in the last ${window}, fewer than ${g.minFinished}`, pct);
+    return { ...base, value: pct, outcome: outcomeFor(pct, base.threshold), message: `${r.failed} of ${r.finished} sagas failed in the last ${window}` };
+  } catch (err) {
+    if (signal.aborted) throw err;
+    // No such projection (or connection): the store answered, there is just nothing to measure.
+    if (err instanceof ApiError && err.code === 'NOT_FOUND') return noData(err.message);
+    return { ...base, value: null, outcome: 'error', message: errorMessage(err) };
+  }
 }

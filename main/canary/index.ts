@@ -15,7 +15,7 @@ import type { CanaryService } from './service';
 export { canaryHandlers } from './handlers';
 export { createCanaryService } from './service';
 export type { CanaryService, CanaryServiceDeps } from './service';
-export type { CanaryPrometheus, CanaryRoutingStore, GateProvider } from './ports';
+export type { CanaryPrometheus, CanaryRoutingStore, GateProvider, SagaFailureCounts } from './ports';
 
 export const CANARY_FIELD_MANAGER = 'meshdeck-canary';
 
@@ -40,7 +40,7 @@ export interface CanaryWiring {
   metrics: Pick<MetricsService, 'clientFor'>;
   dataDir: string;
   env?: NodeJS.ProcessEnv;
-  /** Event-store gates: leave out until the event store's projection lag exists. */
+  /** Event-store gates (projection lag, saga failure rate): `projectionGates(projections)` from main/projections. */
   gates?: GateProvider | null;
   pollMs?: number;
 }

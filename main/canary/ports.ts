@@ -64,13 +64,25 @@ export interface CanaryPrometheus {
   range(promql: string, start: number, end: number, stepSec: number, signal: AbortSignal): Promise<PromRangeSeries[]>;
 }
 
+/** Sagas finished in a window and how many of them failed. */
+export interface SagaFailureCounts {
+  finished: number;
+  failed: number;
+  /** failed / finished (0–1); null when nothing finished. */
+  rate: number | null;
+}
+
 /**
- * Event-store gates (projection lag ≤ N). OPTIONAL: wired when the event store's projection-lag
- * issue lands. Until then runs that ask for a gate are refused at start, never faked.
+ * Event-store gates (projection lag ≤ N events, saga failure rate ≤ X %). Wired by the composition
+ * root from the projections capability; without it, runs that ask for a gate are refused at start,
+ * never faked. Both reject with an ApiError when the store can't be asked (NOT_FOUND: no such
+ * projection or connection; UNREACHABLE, TIMEOUT...).
  */
 export interface GateProvider {
   /** Events the projection is behind the store's head; null when the store can't tell. */
   projectionLag(connectionId: string, projection: string, signal: AbortSignal): Promise<number | null>;
+  /** Sagas finished in the last windowSec, and how many failed. */
+  sagaFailureRate(connectionId: string, windowSec: number, signal: AbortSignal): Promise<SagaFailureCounts>;
 }
 
 export interface Clock {

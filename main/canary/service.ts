@@ -47,7 +47,7 @@ export interface CanaryServiceDeps {
   connections(): KubeConnection[];
   store: CanaryRoutingStore;
   prometheus(contextId: string): CanaryPrometheus;
-  /** Event-store gates: optional until the event store's projection-lag issue lands. */
+  /** Event-store gates (projections capability). Without them, runs that ask for a gate are refused at start. */
   gates?: GateProvider | null;
   identity: Identity;
   clock?: Clock;
@@ -269,7 +269,7 @@ export function createCanaryService(deps: CanaryServiceDeps): CanaryService {
       if (closed) throw new ApiError('NOT_CONNECTED', 'The canary service is closed.');
       const sig = signalOf(signal);
       if (spec.analysis.gates.length > 0 && !deps.gates) {
-        throw new ApiError('BAD_INPUT', 'Event-store gates need the event store projection lag, which this build does not have yet. Remove the gates to start.', { field: 'spec.analysis.gates' });
+        throw new ApiError('BAD_INPUT', 'Event-store gates need the projections capability, which is not wired in this meshdeck. Remove the gates to start.', { field: 'spec.analysis.gates' });
       }
       const t = spec.target;
       const ref: RoutingRef = { contextId, kind: t.kind, namespace: t.namespace, name: t.name };

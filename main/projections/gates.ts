@@ -4,7 +4,8 @@ import type { ProjectionsService } from './service';
 
 /**
  * Event-store gates for the canary analysis (main/canary/ports.ts GateProvider): projection lag in
- * events; plus the saga failure rate for a future `sagaFailureRate` gate kind.
+ * events (`projectionLag` gates) and the saga failure rate over a window (`sagaFailureRate` gates).
+ * The richer SagaFailureRate (compensating, stuck) is a superset of what the canary port asks for.
  */
 export interface ProjectionGates extends GateProvider {
   sagaFailureRate(connectionId: string, windowSec: number, signal: AbortSignal): Promise<SagaFailureRate>;

@@ -68,15 +68,66 @@ export const customMetricSchema = z
   })
   .strict();
 
-export const eventStoreGateSchema = z
+/** An event store connection id (as `events.connections` lists it). */
+const gateConnectionId = z
+  .string({ error: 'pick an event store connection' })
+  .min(1, 'pick an event store connection')
+  .max(200, 'not an event store connection id');
+
+/** Projection lag ≤ N events: the projection's checkpoint is at most maxLag positions behind the head it reads. */
+export const projectionLagGateSchema = z
   .object({
     kind: z.literal('projectionLag'),
-    connectionId: z.string().min(1).max(200),
-    projection: z.string().min(1).max(200),
+    connectionId: gateConnectionId,
+    projection: z.string({ error: 'pick a projection' }).min(1, 'pick a projection').max(200, 'projection name too long (max 200)'),
     /** Pass while the projection is at most this many events behind. */
-    maxLag: z.number().int().min(0),
+    maxLag: z
+      .number({ error: 'give the max lag as a number of events' })
+      .int('the max lag is a whole number of events')
+      .min(0, 'the max lag cannot be negative'),
   })
   .strict();
+
+/** Saga failure rate ≤ X %: failed / finished sagas (updated in the window), in percent. */
+export const sagaFailureRateGateSchema = z
+  .object({
+    kind: z.literal('sagaFailureRate'),
+    connectionId: gateConnectionId,
+    /** Sagas that finished (completed or failed) in the last windowSec count. */
+    windowSec: z
+      .number({ error: 'give the window in seconds' })
+      .int('the window is a whole number of seconds')
+      .min(1, 'the window must be at least 1 s')
+      .max(7 * 24 * 3600, 'the window is at most 7 days (604800 s)')
+      .default(900),
+    /** Pass while at most this % of the finished sagas failed. */
+    maxPercent: z
+      .number({ error: 'give the max failure rate in %' })
+      .min(0, 'the max failure rate is between 0 and 100 %')
+      .max(100, 'the max failure rate is between 0 and 100 %'),
+    /** Fewer finished sagas than this in the window: the interval has no data (a rate of 1 in 2 says little). */
+    minFinished: z
+      .number({ error: 'give the minimum number of finished sagas' })
+      .int('the minimum is a whole number of sagas')
+      .min(1, 'the minimum number of finished sagas is at least 1')
+      .default(1),
+  })
+  .strict();
+
+export const GATE_KINDS = ['projectionLag', 'sagaFailureRate'] as const;
+export type GateKind = (typeof GATE_KINDS)[number];
+
+export const eventStoreGateSchema = z.discriminatedUnion('kind', [projectionLagGateSchema, sagaFailureRateGateSchema], {
+  error: `the gate kind must be one of ${GATE_KINDS.join(', ')}`,
+});
+
+/**
+ * The name a gate's checks carry in the results and the timeline. Unique per run (the spec refuses
+ * two gates with the same name): one lag gate per projection, one saga gate per connection.
+ */
+export function gateCheckName(g: z.output<typeof eventStoreGateSchema>): string {
+  return g.kind === 'projectionLag' ? `projection-lag:${g.projection}` : `saga-failure-rate:${g.connectionId}`;
+}
 
 export const analysisSchema = z
   .object({
@@ -94,10 +145,24 @@ export const analysisSchema = z
     /** The canary must have served at least this many requests in the window, else the interval has no data. */
     minRequests: z.number().int().min(0).default(0),
     custom: z.array(customMetricSchema).max(10).default([]),
-    /** Event-store gates (projection lag...). Needs the event store capability; refused when it is absent. */
-    gates: z.array(eventStoreGateSchema).max(10).default([]),
+    /** Event-store gates (projection lag, saga failure rate). Need the projections capability; refused when it is absent. */
+    gates: z.array(eventStoreGateSchema).max(10, 'at most 10 event-store gates').default([]),
   })
-  .strict();
+  .strict()
+  .superRefine((a, ctx) => {
+    const seen = new Set<string>();
+    a.gates.forEach((g, i) => {
+      const name = gateCheckName(g);
+      if (seen.has(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['gates', i, g.kind === 'projectionLag' ? 'projection' : 'connectionId'],
+          message: g.kind === 'projectionLag' ? `there is already a lag gate on projection ${g.projection}` : 'there is already a saga failure-rate gate on this connection',
+        });
+      }
+      seen.add(name);
+    });
+  });
 
 export const NO_DATA_POLICIES = ['fail', 'hold'] as const;
 export type NoDataPolicy = (typeof NO_DATA_POLICIES)[number];
@@ -151,6 +216,8 @@ export type CanaryTarget = z.output<typeof canaryTargetSchema>;
 export type AnalysisSpec = z.output<typeof analysisSchema>;
 export type CustomMetric = z.output<typeof customMetricSchema>;
 export type EventStoreGate = z.output<typeof eventStoreGateSchema>;
+export type ProjectionLagGate = z.output<typeof projectionLagGateSchema>;
+export type SagaFailureRateGate = z.output<typeof sagaFailureRateGateSchema>;
 
 /**
  * The weights of the steps. A linear schedule stops AT maxWeight (10, 20 … 50 for 10/50):

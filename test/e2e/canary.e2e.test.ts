@@ -1,10 +1,14 @@
 /**
- * End to end in Chromium through web mode: define a canary in the form, watch the healthy catalog
- * v2 promote step by step; start the faulty payments v2 and see the rollback with the failing
- * check and its values. Screenshots (dark and light) under test-results/.
+ * End to end in Chromium through web mode: define a canary in the form (with an event-store gate on
+ * the demo store's lagging projection), watch the healthy catalog v2 promote step by step; start the
+ * faulty payments v2 and see the rollback with the failing check and its values. Screenshots (dark
+ * and light) under test-results/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { startSandboxEventStore } from '../../sandbox/eventstore';
+import type { SandboxEventStore } from '../../sandbox/eventstore';
+import { LAGGING_PROJECTION } from '../../sandbox/eventstore/schema';
 import { launchChromium, screenshot } from '../helpers/browser';
 import { startSimWithPrometheus } from '../helpers/prometheus';
 import type { SimWithPrometheus } from '../helpers/prometheus';
@@ -14,10 +18,12 @@ import type { WebAppHandle } from '../helpers/webapp';
 let env: SimWithPrometheus;
 let web: WebAppHandle;
 let browser: Browser;
+let store: SandboxEventStore;
 
 beforeAll(async () => {
   env = await startSimWithPrometheus();
-  web = await startWebApp({ kubeconfigPaths: [env.kubeconfig!] });
+  store = await startSandboxEventStore({ ratePerSec: 0, seedEvents: 2000, seedOperations: 50 });
+  web = await startWebApp({ kubeconfigPaths: [env.kubeconfig!], env: { HOME: '/nonexistent', KUBECONFIG: env.kubeconfig!, MESHDECK_EVENTSTORE_URL: store.url } });
   const sources = await web.app.router.invoke('kube.sources', {}, { signal: new AbortController().signal, transport: 'web' });
   if (!sources.ok) throw new Error(sources.error.message);
   const admin = (sources.value as { contexts: { id: string; name: string }[] }).contexts.find((c) => c.name === 'sandbox-admin')!;
@@ -30,6 +36,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await web?.close();
+  await store?.stop();
   await env?.stop();
 });
 
@@ -59,6 +66,11 @@ describe('canary from the UI', () => {
     expect(await page.getByTestId('pick-stable').inputValue()).toBe('v1');
     expect(await page.getByTestId('pick-canary').inputValue()).toBe('v2');
     expect(await page.getByTestId('pick-canary-workload').inputValue()).toBe('catalog-v2');
+    // One event-store gate, generous enough to pass: the projection picker lists the demo store's projections.
+    await page.getByTestId('add-lag-gate').click();
+    await expect.poll(() => page.getByTestId('lag-gate-projection-0').locator('option').allInnerTexts(), { timeout: 15_000 }).toContainEqual(expect.stringContaining(LAGGING_PROJECTION));
+    await page.getByTestId('lag-gate-projection-0').selectOption(LAGGING_PROJECTION);
+    await page.getByTestId('lag-gate-max-0').fill('10000000');
     await screenshot(page, 'canary-form-dark');
     await page.getByTestId('start-canary').click();
     await page.getByTestId('canary-run').waitFor({ timeout: 15_000 });
@@ -73,6 +85,7 @@ describe('canary from the UI', () => {
     expect(timeline).toContain('Step 1 · 20 %');
     expect(timeline).toContain('Step 3 · 60 %');
     expect(timeline).toMatch(/success-rate\s*\n?\s*(99|100)/);
+    expect(timeline).toMatch(new RegExp(`projection-lag:${LAGGING_PROJECTION}\\s*\\n?\\s*\\d+ events`));
     await page.waitForTimeout(5500); // the charts refresh every 5 s
     await screenshot(page, 'canary-succeeded-dark');
     const vs = env.kube!.store.get('networking.istio.io/v1', 'VirtualService', 'shop', 'catalog') as unknown as { spec: { http: { route: { weight?: number }[] }[] } };

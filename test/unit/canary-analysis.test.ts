@@ -83,7 +83,7 @@ describe('canary analysis', () => {
     const s = spec({ analysis: { stableWorkload: 'catalog-v1', canaryWorkload: 'catalog-v2', gates: [{ kind: 'projectionLag', connectionId: 'pg', projection: 'orders', maxLag: 100 }] } });
     const none = byCheck(await runAnalysis(s, { prometheus: new FakeProm(), gates: null }, signal));
     expect(none['projection-lag:orders']).toMatchObject({ outcome: 'error' });
-    const ok = byCheck(await runAnalysis(s, { prometheus: new FakeProm(), gates: { projectionLag: async () => 250 } }, signal));
+    const ok = byCheck(await runAnalysis(s, { prometheus: new FakeProm(), gates: { projectionLag: async () => 250, sagaFailureRate: async () => ({ finished: 0, failed: 0, rate: null }) } }, signal));
     expect(ok['projection-lag:orders']).toMatchObject({ value: 250, outcome: 'fail', unit: 'events' });
   });
 

@@ -7,10 +7,12 @@ import type { CanaryCandidate } from '../../../shared/canary/types';
 import { formatDuration, STATE_LABELS } from '../../../shared/canary/format';
 import { useClient } from '../../app/ClientContext';
 import { Empty, ErrorBox, Loading, normalise } from '../../components/States';
+import { EMPTY_GATES, GatesFieldset, gatesInput, useGateStores } from './GatesFieldset';
+import type { GatesDraft } from './GatesFieldset';
 
 const keyOf = (c: CanaryCandidate) => `${c.kind}/${c.namespace}/${c.name}`;
 
-/** The form that defines a run: where, stable and canary, steps, interval, analysis, no-data policy, approvals. */
+/** The form that defines a run: where, stable and canary, steps, interval, analysis, event-store gates, no-data policy, approvals. */
 export function NewRunForm({ onStarted, onCancel }: { onStarted: (id: string) => void; onCancel: () => void }) {
   const client = useClient();
   const conns = useQuery({ queryKey: ['kube.connections'], queryFn: ({ signal }) => client.invoke('kube.connections', {}, { signal }) });
@@ -45,6 +47,9 @@ export function NewRunForm({ onStarted, onCancel }: { onStarted: (id: string) =>
   const [approvalSteps, setApprovalSteps] = useState<number[]>([]);
   const [approvePromotion, setApprovePromotion] = useState(false);
   const [custom, setCustom] = useState({ on: false, name: '', query: '', min: '', max: '' });
+  const [gates, setGates] = useState<GatesDraft>(EMPTY_GATES);
+  const stores = useGateStores();
+  const gateConn = (stores.data ?? []).some((c) => c.id === gates.connectionId) ? gates.connectionId : stores.data?.[0]?.id ?? '';
 
   const pick = (c: CanaryCandidate | null) => {
     setObjKey(c ? keyOf(c) : '');
@@ -79,11 +84,17 @@ export function NewRunForm({ onStarted, onCancel }: { onStarted: (id: string) =>
           custom: custom.on
             ? [{ name: custom.name, query: custom.query, thresholdRange: { ...(custom.min !== '' ? { min: num(custom.min) } : {}), ...(custom.max !== '' ? { max: num(custom.max) } : {}) } }]
             : [],
+          gates: gatesInput(gates, gateConn),
         },
       }
     : null;
   const parsed = specInput ? canarySpecSchema.safeParse(specInput) : null;
   const issues = parsed && !parsed.success ? parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) : [];
+  // Gate issues are shown next to their fields: analysis.gates.<i>.<field> → "<i>.<field>".
+  const gateIssues: Record<string, string> = {};
+  for (const i of parsed && !parsed.success ? parsed.error.issues : []) {
+    if (i.path[0] === 'analysis' && i.path[1] === 'gates' && i.path.length > 2) gateIssues[i.path.slice(2).join('.')] ??= i.message;
+  }
   const steps = parsed?.success ? stepWeights(parsed.data.steps) : [];
 
   const start = useMutation({
@@ -209,8 +220,9 @@ export function NewRunForm({ onStarted, onCancel }: { onStarted: (id: string) =>
             </div>
           ) : null}
         </div>
-        <div className="hint" style={{ marginTop: 8 }}>Event-store gates (projection lag ≤ N) arrive with the event store's projection lag.</div>
       </fieldset>
+
+      <GatesFieldset draft={gates} onChange={setGates} connectionId={gateConn} stores={stores} issues={gateIssues} />
 
       <fieldset>
         <legend>When an interval has no data (no traffic, NaN, too few requests, Prometheus down)</legend>

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
+import { gateCheckName } from '../../../shared/canary/spec';
 import { isTerminal } from '../../../shared/canary/types';
 import type { CanaryRun, CheckResult, HistoryEntry, SeriesPoint } from '../../../shared/canary/types';
 import { COMMANDS_BY_STATE, describeResult, formatDuration, formatRange, formatValue } from '../../../shared/canary/format';
@@ -8,6 +9,7 @@ import { useClient } from '../../app/ClientContext';
 import { ErrorBox } from '../../components/States';
 import { LineChart } from '../graph/Chart';
 import { StateChip, WeightBar } from './CanaryView';
+import { useGateStores } from './GatesFieldset';
 
 const LABELS: Record<CanaryCommandName, string> = { pause: 'Pause', resume: 'Resume', promote: 'Promote now', abort: 'Abort', retry: 'Retry', approve: 'Approve' };
 const CONFIRM: Partial<Record<CanaryCommandName, string>> = {
@@ -112,6 +114,7 @@ export function RunPage({ run }: { run: CanaryRun }) {
             <div className="k">No data</div><div className="v" data-testid="nodata-policy">{run.spec.noData === 'hold' ? 'hold the step' : 'counts as failure'}{p.heldChecks ? ` · held ${p.heldChecks}×` : ''}</div>
           </div>
         </div>
+        {run.spec.analysis.gates.length ? <GatesSummary run={run} /> : null}
         <div className="controls">
           {(['approve', 'resume', 'pause', 'promote', 'abort', 'retry'] as const).map((c) => {
             const enabled = allowed.has(c) && (!run.readOnly || stopOnly(c)) && !cmd.isPending;
@@ -169,9 +172,30 @@ export function RunPage({ run }: { run: CanaryRun }) {
   );
 }
 
-function CheckPill({ r }: { r: CheckResult }) {
+/** The run's event-store gates as configured, with the connection's name (the checks carry only its id). */
+function GatesSummary({ run }: { run: CanaryRun }) {
+  const stores = useGateStores();
+  const nameOf = (id: string) => stores.data?.find((c) => c.id === id)?.name ?? id;
   return (
-    <span className={`check ${r.outcome}`} title={describeResult(r)} data-testid={`check-${r.check}`}>
+    <div className="hint gates-summary" data-testid="run-gates">
+      Event-store gates:{' '}
+      {run.spec.analysis.gates.map((g) => (
+        <span className="chip" key={gateCheckName(g)}>
+          {g.kind === 'projectionLag'
+            ? `${g.projection} lag ≤ ${g.maxLag.toLocaleString()} events`
+            : `saga failures ≤ ${g.maxPercent} % over ${formatDuration(g.windowSec * 1000)}${g.minFinished > 1 ? ` (≥ ${g.minFinished} finished)` : ''}`}
+          {' · '}{nameOf(g.connectionId)}
+        </span>
+      ))}
+    </div>
+  );
+}
+
+function CheckPill({ r }: { r: CheckResult }) {
+  // Gates explain their value (e.g. "3 of 120 sagas failed"): keep that in the tooltip.
+  const title = r.message && (r.outcome === 'pass' || r.outcome === 'fail') ? `${describeResult(r)} — ${r.message}` : describeResult(r);
+  return (
+    <span className={`check ${r.outcome}`} title={title} data-testid={`check-${r.check}`}>
       <span className="n">{r.check}</span>
       <span className="v">{formatValue(r.value, r.unit)}</span>
       <span className="n">{formatRange(r.threshold, r.unit)}</span>
