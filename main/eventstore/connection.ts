@@ -7,7 +7,8 @@ import { abortError } from '../util/abort';
  * One pg Pool per event store connection. Every session is read only and bounded:
  * `default_transaction_read_only=on` and `statement_timeout` are sent as startup options, so they
  * hold for every statement on every pooled connection (also after a reconnect); connect and query
- * timeouts guard the client side; an aborted call sends a Postgres cancel request.
+ * timeouts guard the client side; an aborted call sends a Postgres cancel request. Hot reads can
+ * ask for a named prepared statement (see QueryOptions), falling back to unnamed ones by themselves.
  */
 export interface ParsedUrl {
   host: string;
@@ -141,12 +142,38 @@ export function pgError(err: unknown, where: string): ApiError {
   return new ApiError('UPSTREAM', `${where}: ${msg}.`);
 }
 
+export interface QueryOptions {
+  /**
+   * Run as a named prepared statement: each pooled connection parses and plans the text once and
+   * then only binds and executes it (Postgres may settle on a generic plan after five runs). Only
+   * for statements whose best plan does not depend on the parameter values, e.g. keyset reads on
+   * an indexed key; filtered scans stay unnamed so they are planned for the values they get.
+   */
+  prepare?: boolean;
+}
+
 export interface Db {
-  query<R extends object>(sql: string, params: unknown[], signal: AbortSignal, where: string): Promise<R[]>;
+  query<R extends object>(sql: string, params: unknown[], signal: AbortSignal, where: string, opts?: QueryOptions): Promise<R[]>;
   /** A dedicated (unpooled) client, e.g. for LISTEN. The caller ends it. */
   openClient(): Promise<pg.Client>;
   config: pg.ClientConfig;
   close(): Promise<void>;
+}
+
+/** Distinct statement texts one Db prepares at most (per pooled connection); beyond it, texts run unnamed. */
+const MAX_PREPARED = 256;
+
+/**
+ * Errors that mean the server's prepared statements are not what the client thinks: "does not
+ * exist" / "already exists" (a transaction-mode pooler such as PgBouncer in front: statements do
+ * not survive across transactions) and "cached plan must not change result type" (the table
+ * changed under a prepared statement).
+ */
+function preparedStatementTrouble(err: unknown): 'pooler' | 'stale' | null {
+  const e = err as { code?: string; message?: string };
+  if (e.code === '26000' || e.code === '42P05') return 'pooler';
+  if (e.code === '0A000' && /cached plan must not change result type/i.test(e.message ?? '')) return 'stale';
+  return null;
 }
 
 interface Cancellable {
@@ -198,44 +225,84 @@ export function createDb(cfg: ConnectionConfig): Db {
     return pool;
   };
 
+  // Statement text -> prepared statement name, shared by the pool's connections (pg remembers per
+  // connection which names it has already parsed there).
+  const names = new Map<string, string>();
+  let generation = 0;
+  let preparing = true;
+  const nameFor = (sql: string): string | undefined => {
+    if (!preparing) return undefined;
+    let n = names.get(sql);
+    if (n === undefined) {
+      if (names.size >= MAX_PREPARED) return undefined;
+      n = `meshdeck_${generation}_${names.size}`;
+      names.set(sql, n);
+    }
+    return n;
+  };
+
+  const runOnce = async <R extends object>(sql: string, params: unknown[], signal: AbortSignal, where: string, name: string | undefined): Promise<R[]> => {
+    if (signal.aborted) throw pgError(abortError(), where);
+    let client: pg.PoolClient;
+    try {
+      const p = await getPool();
+      client = await p.connect();
+    } catch (err) {
+      throw pgError(err, where);
+    }
+    // Cancelled while connecting (a cold pool on a busy machine takes a while): an abort listener
+    // added now would never fire, so the statement would run to its end. Stop here instead.
+    if (signal.aborted) {
+      client.release();
+      throw pgError(abortError(), where);
+    }
+    let broken = false;
+    // While checked out, a dying connection must not become an uncaught 'error' event.
+    const onError = () => { broken = true; };
+    client.on('error', onError);
+    const onAbort = () => {
+      // Ask the server to stop the statement; the query then fails with 57014 and we map it.
+      const canceller = new pg.Client(effective) as unknown as Cancellable & pg.Client;
+      canceller.on('error', () => undefined);
+      try {
+        canceller.cancel(client as unknown as pg.Client, (client as unknown as { activeQuery: unknown }).activeQuery);
+      } catch {
+        broken = true;
+      }
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const res = await client.query<R>(name === undefined ? { text: sql, values: params } : { name, text: sql, values: params });
+      return res.rows;
+    } catch (err) {
+      const e = err as { code?: string };
+      if (!e.code || !/^[0-9A-Z]{5}$/.test(e.code)) broken = true;
+      if (signal.aborted) throw pgError(abortError(), where);
+      // Left as is for query() to retry; everything else becomes an ApiError here.
+      if (name !== undefined && preparedStatementTrouble(err)) throw err;
+      throw pgError(err, where);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      client.removeListener('error', onError);
+      client.release(broken);
+    }
+  };
+
   return {
     config: base,
-    async query<R extends object>(sql: string, params: unknown[], signal: AbortSignal, where: string): Promise<R[]> {
-      if (signal.aborted) throw pgError(abortError(), where);
-      let client: pg.PoolClient;
+    async query<R extends object>(sql: string, params: unknown[], signal: AbortSignal, where: string, opts?: QueryOptions): Promise<R[]> {
+      const name = opts?.prepare ? nameFor(sql) : undefined;
       try {
-        const p = await getPool();
-        client = await p.connect();
+        return await runOnce<R>(sql, params, signal, where, name);
       } catch (err) {
-        throw pgError(err, where);
-      }
-      let broken = false;
-      // While checked out, a dying connection must not become an uncaught 'error' event.
-      const onError = () => { broken = true; };
-      client.on('error', onError);
-      const onAbort = () => {
-        // Ask the server to stop the statement; the query then fails with 57014 and we map it.
-        const canceller = new pg.Client(effective) as unknown as Cancellable & pg.Client;
-        canceller.on('error', () => undefined);
-        try {
-          canceller.cancel(client as unknown as pg.Client, (client as unknown as { activeQuery: unknown }).activeQuery);
-        } catch {
-          broken = true;
-        }
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      try {
-        const res = await client.query<R>(sql, params);
-        return res.rows;
-      } catch (err) {
-        const e = err as { code?: string };
-        if (!e.code || !/^[0-9A-Z]{5}$/.test(e.code)) broken = true;
-        if (signal.aborted) throw pgError(abortError(), where);
-        throw pgError(err, where);
-      } finally {
-        signal.removeEventListener('abort', onAbort);
-        client.removeListener('error', onError);
-        client.release(broken);
+        const trouble = name !== undefined ? preparedStatementTrouble(err) : null;
+        if (!trouble) throw err;
+        // New names from now on (the old ones may be stale on other pooled connections too); behind a
+        // transaction-mode pooler, stop preparing altogether. The statement is a read: run it again.
+        generation++;
+        names.clear();
+        if (trouble === 'pooler') preparing = false;
+        return runOnce<R>(sql, params, signal, where, opts?.prepare ? nameFor(sql) : undefined);
       }
     },
     async openClient() {

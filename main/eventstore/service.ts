@@ -16,6 +16,7 @@ import { SafePositionTracker } from './positions';
 import { memoryConnectionStore, memorySecretStore, passwordKey } from './store';
 import type { ConnectionRecord, ConnectionStore, SecretStore } from './store';
 import { runTail } from './tail';
+import { withDeadline } from './deadline';
 
 export interface EventStoreServiceOptions {
   connections?: ConnectionStore;
@@ -36,6 +37,8 @@ interface Live {
   detection: Promise<Detection> | null;
   tracker: SafePositionTracker | null;
   trackerStore: MappedStore | null;
+  /** The store for the current detection, built once (its SQL fragments are computed in the constructor). */
+  store: MappedStore | null;
 }
 
 export interface EventStoreService {
@@ -113,7 +116,7 @@ export function createEventStoreService(opts: EventStoreServiceOptions = {}): Ev
     const l: Live = {
       record: r,
       db: createDb({ url: r.url, password, tls: r.tls, statementTimeoutMs: r.statementTimeoutMs }),
-      detection: null, tracker: null, trackerStore: null,
+      detection: null, tracker: null, trackerStore: null, store: null,
     };
     live.set(id, l);
     return l;
@@ -133,10 +136,11 @@ export function createEventStoreService(opts: EventStoreServiceOptions = {}): Ev
     const l = await getLive(id);
     const det = await detection(l, signal);
     if (!det.description) throw new ApiError('INVALID_CONFIG', det.result.message, { field: 'schema', details: { connectionId: id } });
-    return { l, store: new MappedStore(det.description, l.db), det };
+    if (l.store?.desc !== det.description) l.store = new MappedStore(det.description, l.db);
+    return { l, store: l.store, det };
   }
 
-  const bounded = <T>(signal: AbortSignal, fn: (s: AbortSignal) => Promise<T>): Promise<T> => fn(withTimeout(REQUEST_TIMEOUT_MS, signal));
+  const bounded = <T>(signal: AbortSignal, fn: (s: AbortSignal) => Promise<T>): Promise<T> => withDeadline(REQUEST_TIMEOUT_MS, signal, fn);
 
   return {
     async connections() {

@@ -66,6 +66,27 @@ describe('sessions', () => {
       await db.close();
     }
   });
+
+  it('prepares hot reads once per connection and falls back to plain statements when the server forgets them', async () => {
+    const db = createDb({ url: sandbox.url, password: null, tls: { mode: 'disable' }, statementTimeoutMs: 5000 });
+    // Sequential calls: the pool has one connection, so these all run in the same session.
+    const prepared = async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name LIKE 'meshdeck%'`, [], never, 'count'))[0]!.n;
+    const read = async (after: string) => (await db.query<{ p: string }>(
+      'SELECT global_position::text AS p FROM events WHERE global_position > $1 ORDER BY global_position LIMIT 1', [after], never, 'read', { prepare: true }))[0]?.p;
+    try {
+      const first = (await runSql(sandbox.url, 'SELECT min(global_position)::text AS p FROM events')).rows[0].p as string;
+      expect(await read('0')).toBe(first);
+      expect(await read('0')).toBe(first);
+      expect(await prepared()).toBe(1);
+      // What a transaction-mode pooler does to a client's prepared statements: they are gone.
+      await db.query('DEALLOCATE ALL', [], never, 'deallocate');
+      expect(await read('0')).toBe(first);
+      expect(await read('0')).toBe(first);
+      expect(await prepared()).toBe(0);
+    } finally {
+      await db.close();
+    }
+  });
 });
 
 describe('under concurrent writers', () => {

@@ -3,7 +3,7 @@ import type {
 } from '../../../shared/contract/events';
 import { ApiError } from '../../../shared/errors';
 import { withTimeout } from '../../util/abort';
-import type { Db } from '../connection';
+import type { Db, QueryOptions } from '../connection';
 import { asJsonb, asText, lit, q as quote, qt } from './types';
 import type { AdapterDescription, EventMapping } from './types';
 
@@ -84,6 +84,7 @@ export class MappedStore {
   private readonly from: string;
   private readonly pos: string;
   private readonly posCol: string;
+  private readonly cols: string;
 
   constructor(readonly desc: AdapterDescription, private readonly db: Db) {
     this.m = desc.mapping;
@@ -91,6 +92,7 @@ export class MappedStore {
     this.from = `${this.table} e ${this.m.joins}`;
     this.pos = `e.${quote(this.m.positionColumn)}`;
     this.posCol = quote(this.m.positionColumn);
+    this.cols = this.summaryColumns();
   }
 
   private summaryColumns(): string {
@@ -113,8 +115,19 @@ export class MappedStore {
     ].join(', ');
   }
 
-  private q<R extends object>(sql: string, p: Params | unknown[], signal: AbortSignal, where: string): Promise<R[]> {
-    return this.db.query<R>(sql, p instanceof Params ? p.values : p, signal, where);
+  /**
+   * Whether reads in this scope may run as prepared statements. Over the whole log or one stream the
+   * best plan is the same for every value (the position index; the stream's own index). Not in a
+   * category: a rare one wants the (category, position) index, a common one the position index, and
+   * a generic plan picks one for all (measured: 14 ms instead of 0.65 ms for a 0.1% category in 1M
+   * events, growing with the log), so category reads are planned for the value they get.
+   */
+  private prepared(scope: PageScope): QueryOptions {
+    return { prepare: scope.kind !== 'category' };
+  }
+
+  private q<R extends object>(sql: string, p: Params | unknown[], signal: AbortSignal, where: string, opts?: QueryOptions): Promise<R[]> {
+    return this.db.query<R>(sql, p instanceof Params ? p.values : p, signal, where, opts);
   }
 
   /** Conditions for scope and the row filters (not time: the caller handles it per scope). */
@@ -168,7 +181,7 @@ export class MappedStore {
     const rows = await this.q<{ lo: string | null; hi: string | null }>(
       `SELECT (SELECT ${this.pos} FROM ${this.from} ${w} ORDER BY ${this.pos} ASC LIMIT 1)::text AS lo,
               (SELECT ${this.pos} FROM ${this.from} ${w} ORDER BY ${this.pos} DESC LIMIT 1)::text AS hi`,
-      p, signal, 'event store bounds');
+      p, signal, 'event store bounds', this.prepared(scope));
     const r = rows[0];
     return { min: r?.lo ? BigInt(r.lo) : null, max: r?.hi ? BigInt(r.hi) : null };
   }
@@ -202,7 +215,7 @@ export class MappedStore {
            WHERE b.lo < b.hi AND b.n < 128
          )
        SELECT (SELECT ${pos} FROM ${this.from} ${where([`${pos} >= (SELECT lo FROM b ORDER BY n DESC LIMIT 1)`])} ORDER BY ${pos} LIMIT 1)::text AS pos`,
-      p, signal, 'jump to time');
+      p, signal, 'jump to time', this.prepared(scope));
     const r = rows[0]?.pos;
     return r ? BigInt(r) : null;
   }
@@ -254,26 +267,30 @@ export class MappedStore {
     if (lo !== null) rangeConds.push(`${key} >= ${p.add(lo.toString())}`);
     if (hi !== null) rangeConds.push(`${key} <= ${p.add(hi.toString())}`);
     const pageConds = [...rangeConds];
-    if (bound) pageConds.push(`${key} ${bound.op} ${p.add(bound.v.toString())}`);
+    const anchorParam = bound ? p.add(bound.v.toString()) : null;
+    if (bound) pageConds.push(`${key} ${bound.op} ${anchorParam}`);
     const order = dir === 'fwd' ? 'ASC' : 'DESC';
     // "Is there anything on the other side of the anchor?" depends only on the anchor, so it rides
-    // along in the same statement as a scalar subquery (one round trip). It is not an EXISTS:
+    // along in the same statement as an uncorrelated scalar subquery in the select list: Postgres
+    // runs it once (an InitPlan) for the first row, one round trip for both. It is not an EXISTS:
     // the planner would drop its ORDER BY and might pick a sequential scan.
     let otherSql: string | null = null;
     if (bound) {
-      const oc = [...rangeConds, bound.op === '<' ? `${key} >= ${p.add(bound.v.toString())}` : `${key} ${bound.op === '>' ? '<=' : '<'} ${p.add(bound.v.toString())}`];
-      otherSql = `SELECT 1 FROM ${this.from} WHERE ${oc.join(' AND ')} ORDER BY ${key} ${bound.op === '<' ? 'ASC' : 'DESC'} LIMIT 1`;
+      const oc = [...rangeConds, `${key} ${bound.op === '<' ? '>=' : bound.op === '>' ? '<=' : '<'} ${anchorParam}`];
+      otherSql = `(SELECT 1 FROM ${this.from} WHERE ${oc.join(' AND ')} ORDER BY ${key} ${bound.op === '<' ? 'ASC' : 'DESC'} LIMIT 1)`;
     }
-    const pageSql = `SELECT ${this.summaryColumns()}, ${key} AS sort_key FROM ${this.from} ${pageConds.length ? `WHERE ${pageConds.join(' AND ')}` : ''}
-       ORDER BY ${key} ${order} LIMIT ${limit + 1}`;
-    // With a probe: one row even when the page is empty, so the probe's answer always arrives.
-    const raw = await this.q<SummaryRow & { other_side?: number | null; sort_key?: string | null }>(
-      otherSql
-        ? `SELECT o.other_side, r.* FROM (SELECT (${otherSql}) AS other_side) o LEFT JOIN LATERAL (${pageSql}) r ON true ORDER BY r.sort_key ${order}`
-        : pageSql,
-      p, signal, 'read events');
-    const other = otherSql ? raw[0]?.other_side != null : false;
-    const rows = raw.filter((r) => r.position !== null);
+    // Keyset reads on an indexed key: outside categories the plan does not depend on the values, so
+    // the statement is prepared once per connection (no parse and plan per page).
+    const rows = await this.q<SummaryRow & { other_side?: number | null }>(
+      `SELECT ${otherSql ? `${otherSql} AS other_side, ` : ''}${this.cols} FROM ${this.from} ${pageConds.length ? `WHERE ${pageConds.join(' AND ')}` : ''}
+       ORDER BY ${key} ${order} LIMIT ${limit + 1}`,
+      p, signal, 'read events', this.prepared(scope));
+    let other = rows[0]?.other_side != null;
+    if (otherSql && rows.length === 0) {
+      // No row to carry the answer (an edge of the log): ask on its own. Same placeholders, same values.
+      const probe = await this.q<{ other_side: number | null }>(`SELECT ${otherSql} AS other_side`, p, signal, 'read events', this.prepared(scope));
+      other = probe[0]?.other_side != null;
+    }
     const more = rows.length > limit;
     const page = rows.slice(0, limit).map(toSummary);
     if (dir === 'bwd') page.reverse();
@@ -318,7 +335,7 @@ export class MappedStore {
     let cursor = dir === 'fwd' ? from : to; // next position to scan
     let partial = false;
     const baseCount = p.values.length;
-    const cols = this.summaryColumns();
+    const cols = this.cols;
     while (found.length <= limit && (dir === 'fwd' ? cursor <= to : cursor >= from)) {
       if (performance.now() - t0 > FILTER_BUDGET_MS) { partial = true; break; }
       const a = dir === 'fwd' ? cursor : (cursor - width + 1n > from ? cursor - width + 1n : from);
@@ -362,7 +379,7 @@ export class MappedStore {
     const conds = this.scopeOnly(p, { kind: 'stream', streamId });
     conds.push(`(${this.m.time}) >= ${p.add(at)}::timestamptz`);
     const rows = await this.q<{ v: string }>(
-      `SELECT (${this.m.version})::text AS v FROM ${this.from} WHERE ${conds.join(' AND ')} ORDER BY (${this.m.version}) LIMIT 1`, p, signal, 'jump to time');
+      `SELECT (${this.m.version})::text AS v FROM ${this.from} WHERE ${conds.join(' AND ')} ORDER BY (${this.m.version}) LIMIT 1`, p, signal, 'jump to time', { prepare: true });
     return rows[0] ? BigInt(rows[0].v) : null;
   }
 
@@ -375,11 +392,11 @@ export class MappedStore {
     const conds = [`${this.pos} = ${p.add(position)}`];
     if (m.where) conds.push(m.where);
     const rows = await this.q<SummaryRow & { payload_text: string | null; payload_len: number | null; meta_text: string | null; meta_len: number | null }>(
-      `SELECT ${this.summaryColumns()},
+      `SELECT ${this.cols},
               left(${pt}, ${cap}) AS payload_text, octet_length(${pt}) AS payload_len,
               left(${mt}, ${DETAIL_LIMIT_BYTES}) AS meta_text, octet_length(${mt}) AS meta_len
        FROM ${this.from} WHERE ${conds.join(' AND ')} LIMIT 1`,
-      p, signal, `event ${position}`);
+      p, signal, `event ${position}`, { prepare: true });
     const r = rows[0];
     if (!r) throw new ApiError('NOT_FOUND', `No event at position ${position}.`, { field: 'position' });
     const body = (text: string | null, len: number | null, kind: string): JsonBody => {
@@ -506,8 +523,9 @@ export class MappedStore {
     const p = new Params();
     const { conds } = this.conditions(p, scope, { types });
     conds.push(`${this.pos} > ${p.add(after.toString())}`, `${this.pos} <= ${p.add(safe.toString())}`);
+    // Prepared unless filtered by type or category (then planned for the values it gets).
     const rows = await this.q<SummaryRow>(
-      `SELECT ${this.summaryColumns()} FROM ${this.from} WHERE ${conds.join(' AND ')} ORDER BY ${this.pos} LIMIT ${limit}`, p, signal, 'tail');
+      `SELECT ${this.cols} FROM ${this.from} WHERE ${conds.join(' AND ')} ORDER BY ${this.pos} LIMIT ${limit}`, p, signal, 'tail', { prepare: !types?.length && scope.kind !== 'category' });
     return rows.map(toSummary);
   }
 
@@ -528,7 +546,7 @@ export class MappedStore {
               (SELECT CASE WHEN r IS NOT NULL AND has_sequence_privilege(r, 'SELECT') THEN pg_sequence_last_value(r) END FROM seq)::text AS assigned,
               ARRAY(SELECT DISTINCT virtualtransaction FROM (${lockSet}) w) AS writers,
               (SELECT min(a.xact_start) FROM pg_stat_activity a WHERE a.pid IN (SELECT pid FROM (${lockSet}) w2)) AS oldest`,
-      [], signal, 'read positions');
+      [], signal, 'read positions', { prepare: true });
     const r = rows[0];
     return {
       committed: r?.committed ? BigInt(r.committed) : null,
@@ -542,7 +560,7 @@ export class MappedStore {
   async contiguousFrom(from: bigint, signal: AbortSignal): Promise<bigint> {
     const rows = await this.q<{ p: string }>(
       `SELECT (${this.posCol})::text AS p FROM ${this.table} WHERE ${this.posCol} > $1 ORDER BY ${this.posCol} LIMIT 2000`,
-      [from.toString()], signal, 'read positions');
+      [from.toString()], signal, 'read positions', { prepare: true });
     let at = from;
     for (const r of rows) {
       const v = BigInt(r.p);
