@@ -56,19 +56,29 @@ interface Props {
   graph: Graph;
   elements: CyData[];
   layout: LayoutName;
-  /** Where positions are remembered (per contexts, namespaces and graph type). */
-  positionsKey: string;
+  /**
+   * What the elements are a graph of (contexts, namespaces, graph type), as the data in hand says.
+   * A new view restores its remembered positions or is laid out afresh; the same view refreshes in place.
+   */
+  viewKey: string;
+  /** Remember positions per view across reloads (Settings: "Keep node positions"). */
+  rememberPositions: boolean;
   find: Expr | null;
   hide: Expr | null;
   animate: boolean;
   theme: string;
   selected: string | null;
   onSelect(id: string | null): void;
+  /** Right-click (long press) on a node, at a position relative to the canvas; null closes the menu. */
+  onContextMenu?(m: { id: string; x: number; y: number } | null): void;
 }
 
 type Positions = Record<string, [number, number]>;
 
-function loadPositions(key: string): Positions {
+const positionsStore = (view: string) => `meshdeck.graph.pos:${view}`;
+
+function loadPositions(key: string | null): Positions {
+  if (key === null) return {};
   try {
     return (JSON.parse(localStorage.getItem(key) ?? '{}') as Positions) ?? {};
   } catch {
@@ -82,6 +92,7 @@ export const CyGraph = forwardRef<CyGraphHandle, Props>(function CyGraph(props, 
   const cyRef = useRef<cytoscape.Core | null>(null);
   const sigs = useRef(new Map<string, string>());
   const largeRef = useRef(false);
+  const lastView = useRef<string | null>(null);
   const propsRef = useRef(props);
   const saveTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   useEffect(() => {
@@ -92,7 +103,9 @@ export const CyGraph = forwardRef<CyGraphHandle, Props>(function CyGraph(props, 
     if (saveTimer.current) clearTimeout(saveTimer.current);
     saveTimer.current = setTimeout(() => {
       const cy = cyRef.current;
-      if (!cy) return;
+      const { rememberPositions, viewKey } = propsRef.current;
+      if (!cy || !rememberPositions) return;
+      const key = positionsStore(viewKey);
       const pos: Positions = {};
       cy.nodes().forEach((n) => {
         if (!n.isParent()) {
@@ -101,7 +114,7 @@ export const CyGraph = forwardRef<CyGraphHandle, Props>(function CyGraph(props, 
         }
       });
       try {
-        localStorage.setItem(propsRef.current.positionsKey, JSON.stringify(pos));
+        localStorage.setItem(key, JSON.stringify(pos));
       } catch {
         /* storage full: positions just are not remembered */
       }
@@ -123,18 +136,33 @@ export const CyGraph = forwardRef<CyGraphHandle, Props>(function CyGraph(props, 
     });
     cyRef.current = cy;
     cy.on('tap', (e) => {
+      propsRef.current.onContextMenu?.(null);
       if (e.target === cy) propsRef.current.onSelect(null);
     });
+    cy.on('cxttap', 'node', (e) => {
+      const t = e.target as cytoscape.NodeSingular;
+      if (t.data('box')) return;
+      const p = e.renderedPosition ?? t.renderedPosition();
+      propsRef.current.onContextMenu?.({ id: t.id(), x: p.x, y: p.y });
+    });
+    cy.on('cxttap', (e) => {
+      if (e.target === cy) propsRef.current.onContextMenu?.(null);
+    });
+    cy.on('viewport', () => propsRef.current.onContextMenu?.(null));
     cy.on('tap', 'node, edge', (e) => {
       const t = e.target as cytoscape.SingularElementReturnValue;
       if (t.isNode() && t.data('box')) return;
       propsRef.current.onSelect(t.id());
     });
     cy.on('dragfree', 'node', savePositions);
+    // cytoscape only follows window resizes: the side panel opening or closing narrows the container too.
+    const ro = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(() => cy.resize());
+    if (containerRef.current) ro?.observe(containerRef.current);
     window.__meshdeckGraph = { layoutMs: null, refreshMs: null, refreshes: 0, addMs: null, nodes: 0, edges: 0 };
     window.__meshdeckCy = cy;
     return () => {
       if (saveTimer.current) clearTimeout(saveTimer.current);
+      ro?.disconnect();
       cy.destroy();
       if (window.__meshdeckCy === cy) delete window.__meshdeckCy;
       cyRef.current = null;
@@ -159,8 +187,11 @@ export const CyGraph = forwardRef<CyGraphHandle, Props>(function CyGraph(props, 
     const want = new Map(props.elements.map((e) => [String(e.data.id), e]));
     const seen = sigs.current;
     const added: cytoscape.NodeSingular[] = [];
-    const hadNodes = cy.nodes().filter((n) => !n.isParent()).length > 0;
-    const saved = hadNodes ? {} : loadPositions(props.positionsKey);
+    // Another view (namespaces, contexts, type) is a new picture, even where it shares nodes with the last one.
+    const fresh = lastView.current !== props.viewKey;
+    lastView.current = props.viewKey;
+    const hadNodes = !fresh && cy.nodes().filter((n) => !n.isParent()).length > 0;
+    const saved = fresh ? loadPositions(props.rememberPositions ? positionsStore(props.viewKey) : null) : {};
     cy.batch(() => {
       for (const el of props.elements) {
         if (el.group !== 'nodes') continue;
@@ -171,11 +202,18 @@ export const CyGraph = forwardRef<CyGraphHandle, Props>(function CyGraph(props, 
           const n = cy.add({ group: 'nodes', data: el.data, ...(p ? { position: { x: p[0], y: p[1] } } : {}) }) as unknown as cytoscape.NodeSingular;
           if (!el.data.box && !p) added.push(n);
           seen.set(id, el.sig);
-        } else if (seen.get(id) !== el.sig) {
-          const parent = (el.data.parent as string | null) ?? null;
-          if ((cur.data('parent') ?? null) !== parent) (cur as cytoscape.NodeSingular).move({ parent });
-          cur.data(el.data);
-          seen.set(id, el.sig);
+        } else {
+          if (seen.get(id) !== el.sig) {
+            const parent = (el.data.parent as string | null) ?? null;
+            if ((cur.data('parent') ?? null) !== parent) (cur as cytoscape.NodeSingular).move({ parent });
+            cur.data(el.data);
+            seen.set(id, el.sig);
+          }
+          if (fresh && !el.data.box) {
+            const p = saved[id];
+            if (p) (cur as cytoscape.NodeSingular).position({ x: p[0], y: p[1] });
+            else added.push(cur as cytoscape.NodeSingular);
+          }
         }
       }
       for (const el of props.elements) {
@@ -226,11 +264,11 @@ export const CyGraph = forwardRef<CyGraphHandle, Props>(function CyGraph(props, 
       stats.refreshMs = Math.round(performance.now() - t0);
     }
     if (stats.layoutMs === null && placed > 0 && added.length === 0 && !hadNodes) stats.layoutMs = Math.round(performance.now() - t0);
-    if (!hadNodes && added.length === 0 && cy.nodes().length > 0) cy.fit(undefined, 30);
+    if (!hadNodes && placed > 0 && cy.nodes().length > 0) cy.fit(undefined, 30);
     stats.refreshes++;
     stats.nodes = cy.nodes().length;
     stats.edges = cy.edges().length;
-  }, [props.elements, props.positionsKey, props.layout]);
+  }, [props.elements, props.viewKey, props.rememberPositions, props.layout]);
 
   // Find and hide.
   const exprKey = `${JSON.stringify(props.find)}|${JSON.stringify(props.hide)}`;
@@ -324,7 +362,8 @@ export const CyGraph = forwardRef<CyGraphHandle, Props>(function CyGraph(props, 
 
   return (
     <div className="graph-canvas-wrap">
-      <div ref={containerRef} className="graph-canvas" data-testid="graph-canvas" />
+      {/* The canvas has node menus of its own (right-click on a node); the browser's would cover them. */}
+      <div ref={containerRef} className="graph-canvas" data-testid="graph-canvas" onContextMenu={(e) => e.preventDefault()} />
       <canvas ref={canvasRef} className="graph-anim" aria-hidden />
     </div>
   );

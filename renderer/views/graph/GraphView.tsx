@@ -1,19 +1,27 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useClient } from '../../app/ClientContext';
-import { routeHref, useRoute } from '../../app/router';
+import { parseHash, routeHref, useRoute } from '../../app/router';
 import type { GraphOptionsInput } from '../../../shared/contract/graph';
+import type { Preferences } from '../../../shared/contract/settings';
 import { tryParseExpr } from '../../../shared/graph/expr';
 import { GRAPH_TYPES, GRAPH_WINDOWS } from '../../../shared/graph/types';
 import { DEFAULT_THRESHOLDS } from '../../../shared/graph/types';
-import type { GraphType, GraphWindow, Thresholds } from '../../../shared/graph/types';
+import type { Graph, GraphType, GraphWindow, Thresholds } from '../../../shared/graph/types';
 import { Empty, ErrorBox, Loading } from '../../components/States';
+import { useShellCommand } from '../settings/shell-commands';
 import { CyGraph, LAYOUTS } from './CyGraph';
 import type { CyGraphHandle, LayoutName } from './CyGraph';
 import { DEFAULT_LABELS, toElements } from './elements';
 import type { EdgeLabelModes } from './elements';
 import { fmtTime } from './format';
+import { NodeMenu } from './NodeMenu';
+import { applyOverlays } from './overlays';
+import type { Overlays } from './overlays';
+import { graphDefaults, preferencesKey } from './preferences';
+import { resolveContexts, routeChoice } from './route-state';
 import { SidePanel } from './SidePanel';
+import { useGraphOverlays } from './useOverlays';
 import './graph.css';
 
 const REFRESH = [
@@ -44,31 +52,59 @@ interface ViewState {
   labels: EdgeLabelModes;
 }
 
-function initialState(params: URLSearchParams): ViewState {
-  let saved: Partial<ViewState> = {};
+/** What a graph is of: positions are kept per view. */
+function viewKeyOf(o: GraphOptionsInput): string {
+  return `${[...o.contexts].sort().join(',')}|${[...o.namespaces].sort().join(',')}|${o.graphType ?? 'workload'}|${o.injectServiceNodes === false ? '' : 'svc'}`;
+}
+
+/** Fields Settings gives defaults for: a Settings change since the view saved them makes Settings win. */
+type PrefFields = 'graphType' | 'window' | 'layout' | 'refreshMs' | 'idleEdges' | 'labels';
+
+/** Route (deep link or bookmark) > the view's remembered choice > Settings > built-in defaults. */
+function initialState(params: URLSearchParams, prefs: Preferences | null): ViewState {
+  let saved: Partial<ViewState> & { prefsKey?: string } = {};
   try {
-    saved = JSON.parse(localStorage.getItem(STORE) ?? '{}') as Partial<ViewState>;
+    saved = JSON.parse(localStorage.getItem(STORE) ?? '{}') as Partial<ViewState> & { prefsKey?: string };
   } catch {
     /* ignore a broken entry */
   }
-  const list = (k: string) => params.get(k)?.split(',').filter(Boolean);
-  const type = params.get('type') as GraphType | null;
-  const win = params.get('window') as GraphWindow | null;
-  const layout = params.get('layout') as LayoutName | null;
-  return {
-    contexts: list('contexts') ?? saved.contexts ?? [],
-    namespaces: list('namespaces') ?? saved.namespaces ?? [],
-    graphType: type && GRAPH_TYPES.includes(type) ? type : (saved.graphType ?? 'workload'),
-    window: win && GRAPH_WINDOWS.includes(win) ? win : (saved.window ?? '1m'),
-    refreshMs: params.has('refresh') ? Number(params.get('refresh')) : (saved.refreshMs ?? 15_000),
-    layout: layout && LAYOUTS.includes(layout) ? layout : (saved.layout ?? 'dagre'),
+  const d = prefs ? graphDefaults(prefs) : null;
+  if (prefs && saved.prefsKey !== preferencesKey(prefs)) {
+    const stale: PrefFields[] = ['graphType', 'window', 'layout', 'refreshMs', 'idleEdges', 'labels'];
+    for (const k of stale) delete saved[k];
+  }
+  const base: ViewState = {
+    contexts: saved.contexts ?? [],
+    namespaces: saved.namespaces ?? [],
+    graphType: saved.graphType && GRAPH_TYPES.includes(saved.graphType) ? saved.graphType : (d?.graphType ?? 'workload'),
+    window: saved.window && GRAPH_WINDOWS.includes(saved.window) ? saved.window : (d?.window ?? '1m'),
+    refreshMs: saved.refreshMs ?? d?.refreshMs ?? 15_000,
+    layout: saved.layout && LAYOUTS.includes(saved.layout) ? saved.layout : (d?.layout ?? 'dagre'),
     mesh: saved.mesh ?? 'auto',
-    idleEdges: saved.idleEdges ?? false,
-    serviceNodes: params.has('svcnodes') ? params.get('svcnodes') !== '0' : (saved.serviceNodes ?? true),
+    idleEdges: saved.idleEdges ?? d?.idleEdges ?? false,
+    serviceNodes: saved.serviceNodes ?? true,
     thresholds: saved.thresholds ?? DEFAULT_THRESHOLDS,
-    animate: params.has('animate') ? params.get('animate') !== '0' : (saved.animate ?? true),
-    labels: { ...DEFAULT_LABELS, ...saved.labels },
+    animate: saved.animate ?? true,
+    labels: { ...DEFAULT_LABELS, ...(d?.labels ?? {}), ...saved.labels },
   };
+  return { ...base, ...urlChoices(params) };
+}
+
+/** What a URL (bookmark or deep link) decides; the rest stays as it is. */
+function urlChoices(params: URLSearchParams): Partial<ViewState> {
+  const r = routeChoice(params);
+  const out: Partial<ViewState> = {};
+  if (r.contexts) out.contexts = r.contexts;
+  if (r.namespaces) out.namespaces = r.namespaces;
+  if (r.graphType) out.graphType = r.graphType;
+  if (r.window) out.window = r.window;
+  const layout = params.get('layout') as LayoutName | null;
+  if (layout && LAYOUTS.includes(layout)) out.layout = layout;
+  const refresh = Number(params.get('refresh'));
+  if (params.has('refresh') && Number.isFinite(refresh) && refresh >= 0) out.refreshMs = refresh;
+  if (params.has('svcnodes')) out.serviceNodes = params.get('svcnodes') !== '0';
+  if (params.has('animate')) out.animate = params.get('animate') !== '0';
+  return out;
 }
 
 function MultiSelect({ label, options, value, onChange, testId }: { label: string; options: { value: string; label: string }[]; value: string[]; onChange(v: string[]): void; testId: string }) {
@@ -95,16 +131,45 @@ function MultiSelect({ label, options, value, onChange, testId }: { label: strin
   );
 }
 
+/** Settings' graph defaults are read first, so the first query already uses them. */
 export default function GraphView() {
   const client = useClient();
+  // Same key as the Settings view, which keeps it fresh from `settings.changed`.
+  const settings = useQuery({ queryKey: ['settings'], queryFn: ({ signal }) => client.invoke('settings.get', {}, { signal }), staleTime: 30_000, retry: 0 });
+  if (settings.isPending) return <Loading label="Reading graph defaults…" />;
+  return <GraphScreen prefs={settings.data?.preferences ?? null} />;
+}
+
+function GraphScreen({ prefs }: { prefs: Preferences | null }) {
+  const client = useClient();
   const route = useRoute();
-  const [s, setS] = useState<ViewState>(() => initialState(route.params));
+  const [s, setS] = useState<ViewState>(() => initialState(route.params, prefs));
   const set = useCallback(<K extends keyof ViewState>(k: K, v: ViewState[K]) => setS((p) => ({ ...p, [k]: v })), []);
   const [find, setFind] = useState(route.params.get('find') ?? '');
   const [hide, setHide] = useState(route.params.get('hide') ?? '');
-  const [selected, setSelected] = useState<string | null>(null);
+  const [selected, setSelected] = useState<string | null>(() => routeChoice(route.params).focus ?? null);
+  const [menu, setMenu] = useState<{ id: string; x: number; y: number } | null>(null);
   const [theme, setTheme] = useState(() => document.documentElement.dataset.theme ?? 'dark');
   const cyRef = useRef<CyGraphHandle>(null);
+  const findRef = useRef<HTMLInputElement>(null);
+  const stablePositions = prefs?.graph.stablePositions ?? true;
+
+  // A link followed while the graph is open (a deep link from main, a pasted bookmark, back/forward):
+  // the view stays mounted, so take the URL's choices. The view's own URL updates use replaceState,
+  // which fires no hashchange.
+  useEffect(() => {
+    const onHash = () => {
+      const r = parseHash(window.location.hash);
+      if (r.view !== 'graph') return;
+      setS((p) => ({ ...p, ...urlChoices(r.params) }));
+      const focus = routeChoice(r.params).focus;
+      if (focus) setSelected(focus);
+      if (r.params.has('find')) setFind(r.params.get('find') ?? '');
+      if (r.params.has('hide')) setHide(r.params.get('hide') ?? '');
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
 
   // Menus close on a click elsewhere, as menus do.
   useEffect(() => {
@@ -124,11 +189,13 @@ export default function GraphView() {
   const conns = useQuery({ queryKey: ['kube.connections'], queryFn: () => client.invoke('kube.connections', {}), refetchInterval: 30_000 });
   const connected = useMemo(() => (conns.data ?? []).filter((c) => c.status === 'connected'), [conns.data]);
 
-  // Until the user picks, every connected context and its application namespaces.
+  // Until the user picks, every connected context and its application namespaces. A link may name a context by its name.
+  const wanted = useMemo(() => resolveContexts(s.contexts, connected), [s.contexts, connected]);
   const contexts = useMemo(() => {
-    const valid = s.contexts.filter((c) => connected.some((x) => x.contextId === c));
+    const valid = wanted.ids;
     return valid.length ? valid : connected.length ? connected.map((c) => c.contextId) : s.contexts;
-  }, [s.contexts, connected]);
+  }, [wanted, s.contexts, connected]);
+  const missingContexts = conns.isSuccess ? wanted.missing : [];
   const namespaces = useMemo(() => {
     if (s.namespaces.length) return s.namespaces;
     const all = [...new Set(connected.filter((c) => contexts.includes(c.contextId)).flatMap((c) => c.namespaces))].sort();
@@ -137,13 +204,13 @@ export default function GraphView() {
 
   // Remember the choices; keep the URL bookmarkable.
   useEffect(() => {
-    localStorage.setItem(STORE, JSON.stringify(s));
+    localStorage.setItem(STORE, JSON.stringify({ ...s, prefsKey: prefs ? preferencesKey(prefs) : undefined }));
     const href = routeHref('graph', {
       contexts: contexts.join(','), namespaces: namespaces.join(','), type: s.graphType, window: s.window, layout: s.layout,
       find: find || undefined, hide: hide || undefined,
     });
     if (window.location.hash !== href) window.history.replaceState(null, '', `${window.location.href.split('#')[0]}${href}`);
-  }, [s, find, hide, contexts, namespaces]);
+  }, [s, find, hide, contexts, namespaces, prefs]);
 
   const options: GraphOptionsInput = useMemo(
     () => ({ contexts, namespaces, graphType: s.graphType, window: s.window, mesh: s.mesh, idleEdges: s.idleEdges, injectServiceNodes: s.serviceNodes, thresholds: s.thresholds }),
@@ -152,7 +219,8 @@ export default function GraphView() {
   const ready = contexts.length > 0 && namespaces.length > 0;
   const graph = useQuery({
     queryKey: ['graph.get', options],
-    queryFn: ({ signal }) => client.invoke('graph.get', options, { signal }),
+    // The answer carries the view it is for: while the next view loads, the last one stays on screen as itself.
+    queryFn: async ({ signal }) => ({ view: viewKeyOf(options), graph: await client.invoke('graph.get', options, { signal }) }),
     enabled: ready,
     refetchInterval: s.refreshMs > 0 ? s.refreshMs : false,
     placeholderData: keepPreviousData,
@@ -160,13 +228,29 @@ export default function GraphView() {
     staleTime: 0,
   });
 
-  const g = graph.data;
-  const elements = useMemo(() => (g ? toElements(g, s.labels) : []), [g, s.labels]);
+  const g = graph.data?.graph;
+  const ov = useGraphOverlays(g, s.refreshMs);
+  const base = useMemo(() => (g ? toElements(g, s.labels) : []), [g, s.labels]);
+  const elements = useMemo(() => applyOverlays(base, ov.overlays), [base, ov.overlays]);
   const findP = useMemo(() => tryParseExpr(find), [find]);
   const hideP = useMemo(() => tryParseExpr(hide), [hide]);
-  const positionsKey = `meshdeck.graph.pos:${[...contexts].sort().join(',')}|${[...namespaces].sort().join(',')}|${s.graphType}|${s.serviceNodes ? 'svc' : ''}`;
   // A selection whose element left the graph is no selection.
   const sel = selected && g && (g.nodes.some((n) => n.id === selected) || g.edges.some((e) => e.id === selected)) ? selected : null;
+  const menuNode = menu && g ? g.nodes.find((n) => n.id === menu.id) : undefined;
+
+  useShellCommand('find', () => {
+    const el = findRef.current;
+    if (!el) return false;
+    el.focus();
+    el.select();
+    return true;
+  });
+  useShellCommand('refresh', () => {
+    if (!ready) return false;
+    void graph.refetch();
+    ov.refetch();
+    return true;
+  });
 
   const nsOptions = useMemo(() => {
     const all = [...new Set(connected.filter((c) => contexts.includes(c.contextId)).flatMap((c) => c.namespaces)), ...namespaces];
@@ -188,6 +272,8 @@ export default function GraphView() {
       <input type="checkbox" checked={s.labels[k]} onChange={(e) => set('labels', { ...s.labels, [k]: e.target.checked })} /> {text}
     </label>
   );
+  // Settings may give an interval the menu does not list.
+  const refreshChoices = REFRESH.some((r) => r.ms === s.refreshMs) ? REFRESH : [...REFRESH, { label: `${s.refreshMs / 1000}s`, ms: s.refreshMs }].sort((a, b) => a.ms - b.ms);
 
   return (
     <div className="graph-view" data-testid="graph-view">
@@ -204,9 +290,9 @@ export default function GraphView() {
           {GRAPH_WINDOWS.map((w) => <option key={w} value={w}>Last {w}</option>)}
         </select>
         <select className="input small" aria-label="Refresh interval" value={s.refreshMs} onChange={(e) => set('refreshMs', Number(e.target.value))}>
-          {REFRESH.map((r) => <option key={r.ms} value={r.ms}>{r.ms ? `Every ${r.label}` : 'Paused'}</option>)}
+          {refreshChoices.map((r) => <option key={r.ms} value={r.ms}>{r.ms ? `Every ${r.label}` : 'Paused'}</option>)}
         </select>
-        <button className="btn small" onClick={() => void graph.refetch()} disabled={!ready} aria-label="Refresh now" data-testid="refresh">
+        <button className="btn small" onClick={() => { void graph.refetch(); ov.refetch(); }} disabled={!ready} aria-label="Refresh now" data-testid="refresh">
           {graph.isFetching ? <span className="spinner small-spin" /> : '⟳'} Refresh
         </button>
         <select className="input small" aria-label="Layout" value={s.layout} onChange={(e) => { set('layout', e.target.value as LayoutName); setTimeout(() => cyRef.current?.relayout(), 0); }}>
@@ -240,7 +326,7 @@ export default function GraphView() {
           </div>
         </details>
         <div className="expr">
-          <input className={`input small${findP.ok ? '' : ' invalid'}`} placeholder="Find: error > 5% or rt > 500ms" value={find} onChange={(e) => setFind(e.target.value)} aria-label="Find" data-testid="find" />
+          <input ref={findRef} className={`input small${findP.ok ? '' : ' invalid'}`} placeholder="Find: error > 5% or rt > 500ms" value={find} onChange={(e) => setFind(e.target.value)} aria-label="Find" data-testid="find" />
           {!findP.ok ? <div className="field-error small">{findP.error}</div> : null}
         </div>
         <div className="expr">
@@ -258,7 +344,7 @@ export default function GraphView() {
         <button className="btn small" onClick={() => cyRef.current?.fit()} title="Fit to screen">⤢</button>
       </div>
 
-      <StatusBar graph={g} fetching={graph.isFetching} error={graph.error} />
+      <StatusBar graph={g} fetching={graph.isFetching} error={graph.error} problems={ov.problems} missingContexts={missingContexts} />
 
       <div className="graph-body">
         <div className="graph-main">
@@ -268,9 +354,9 @@ export default function GraphView() {
           {g ? (
             <>
               <CyGraph
-                ref={cyRef} graph={g} elements={elements} layout={s.layout} positionsKey={positionsKey}
+                ref={cyRef} graph={g} elements={elements} layout={s.layout} viewKey={graph.data?.view ?? ''} rememberPositions={stablePositions}
                 find={findP.ok ? findP.expr : null} hide={hideP.ok ? hideP.expr : null} animate={s.animate} theme={theme}
-                selected={sel} onSelect={setSelected}
+                selected={sel} onSelect={setSelected} onContextMenu={setMenu}
               />
               {g.empty ? (
                 <div className="graph-overlay" data-testid="graph-empty">
@@ -279,11 +365,22 @@ export default function GraphView() {
                   </Empty>
                 </div>
               ) : null}
-              <Legend />
+              {menu && menuNode ? (
+                <NodeMenu
+                  graph={g} node={menuNode} overlay={ov.overlays.get(menuNode.id)} x={menu.x} y={menu.y}
+                  onDetails={() => setSelected(menuNode.id)} onClose={() => setMenu(null)}
+                />
+              ) : null}
+              <Legend overlays={ov.overlays} />
             </>
           ) : null}
         </div>
-        {g && sel ? <SidePanel graph={g} id={sel} options={options} onClose={() => setSelected(null)} onSelect={setSelected} /> : null}
+        {g && sel ? (
+          <SidePanel
+            graph={g} id={sel} options={options} overlay={ov.overlays.get(sel)} runs={ov.runs} badges={ov.badges}
+            onClose={() => setSelected(null)} onSelect={setSelected}
+          />
+        ) : null}
       </div>
     </div>
   );
@@ -318,7 +415,7 @@ function ThresholdsEditor({ value, onChange }: { value: Thresholds; onChange(t: 
   );
 }
 
-function StatusBar({ graph, fetching, error }: { graph: import('../../../shared/graph/types').Graph | undefined; fetching: boolean; error: unknown }) {
+function StatusBar({ graph, fetching, error, problems, missingContexts }: { graph: Graph | undefined; fetching: boolean; error: unknown; problems: string[]; missingContexts: string[] }) {
   if (!graph) return null;
   const failing = error !== null && error !== undefined;
   return (
@@ -329,17 +426,26 @@ function StatusBar({ graph, fetching, error }: { graph: import('../../../shared/
         </span>
       ) : null}
       {failing ? <span className="chip bad" title={(error as Error).message}>Refresh failed: {(error as Error).message} — showing the last graph</span> : null}
+      {missingContexts.length ? (
+        <span className="chip warn" data-testid="missing-context" title="Connect it on the Clusters page">
+          Not connected: {missingContexts.join(', ')} — showing the connected clusters
+        </span>
+      ) : null}
       <span className="muted small">
         {graph.nodes.length} nodes · {graph.edges.length} edges · data at {fmtTime(graph.at)} · {graph.stats.queries} queries in {graph.stats.queryMs} ms
         {fetching ? ' · refreshing…' : ''}
       </span>
       {graph.contexts.filter((c) => c.error).map((c) => <span key={c.contextId} className="chip bad" title={c.error!.message}>{c.cluster}: {c.error!.code}</span>)}
       {graph.warnings.length ? <span className="chip warn" title={graph.warnings.join('\n')}>{graph.warnings.length} warning{graph.warnings.length > 1 ? 's' : ''}</span> : null}
+      {problems.length ? <span className="chip warn" data-testid="overlay-problems" title={problems.join('\n')}>{problems.length === 1 ? problems[0] : `${problems.length} overlays unavailable`}</span> : null}
     </div>
   );
 }
 
-function Legend() {
+function Legend({ overlays }: { overlays: Overlays }) {
+  const marks = [...overlays.values()];
+  const canary = marks.some((o) => o.canary);
+  const lag = marks.some((o) => o.lag);
   return (
     <div className="graph-legend" aria-label="Legend">
       <span><i className="lg circle" /> workload</span>
@@ -350,6 +456,8 @@ function Legend() {
       <span><i className="lg line warn" /> degraded</span>
       <span><i className="lg line bad" /> failure</span>
       <span><i className="lg line tcp" /> TCP</span>
+      {canary ? <span><i className="lg canary" /> canary running</span> : null}
+      {lag ? <span><i className="lg lag" /> projection lag</span> : null}
     </div>
   );
 }

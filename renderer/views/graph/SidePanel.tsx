@@ -1,10 +1,16 @@
 import { useQuery } from '@tanstack/react-query';
 import { useClient } from '../../app/ClientContext';
 import type { GraphOptionsInput } from '../../../shared/contract/graph';
-import type { Graph, GraphEdge, GraphNode, HealthStatus } from '../../../shared/graph/types';
+import { STATE_LABELS } from '../../../shared/canary/format';
+import { isTerminal } from '../../../shared/canary/types';
+import type { CanaryRun } from '../../../shared/canary/types';
+import type { LagBadge } from '../../../shared/contract/projections';
+import type { Graph, GraphEdge, GraphNode, HealthStatus, RoutingObjectRef } from '../../../shared/graph/types';
 import { ErrorBox, Loading } from '../../components/States';
 import { LineChart } from './Chart';
 import { fmtBytes, fmtMs, fmtPct, fmtRate } from './format';
+import { CANARY_GLYPH, EDITABLE_ROUTING_KINDS, LAG_GLYPH, canaryHref, canaryText, lagText, projectionsHref, servicesOf, trafficHref } from './overlays';
+import type { NodeOverlay, ServiceRef } from './overlays';
 
 const HEALTH_CHIP: Record<HealthStatus, string> = { healthy: 'ok', degraded: 'warn', failure: 'bad', idle: '', na: '' };
 
@@ -56,8 +62,9 @@ function Facts({ node, edge }: { node?: GraphNode; edge?: GraphEdge }) {
   );
 }
 
-export function SidePanel({ graph, id, options, onClose, onSelect }: {
-  graph: Graph; id: string; options: GraphOptionsInput; onClose(): void; onSelect(id: string): void;
+export function SidePanel({ graph, id, options, overlay, runs, badges, onClose, onSelect }: {
+  graph: Graph; id: string; options: GraphOptionsInput; overlay: NodeOverlay | undefined; runs: readonly CanaryRun[]; badges: readonly LagBadge[];
+  onClose(): void; onSelect(id: string): void;
 }) {
   const client = useClient();
   const node = graph.nodes.find((n) => n.id === id);
@@ -71,6 +78,7 @@ export function SidePanel({ graph, id, options, onClose, onSelect }: {
   const d = detail.data;
   const css = getComputedStyle(document.documentElement);
   const color = (v: string) => css.getPropertyValue(v).trim();
+  const services = node ? servicesOf(graph, node) : [];
   const title = node ? `${node.namespace !== 'unknown' ? `${node.namespace}/` : ''}${node.name}` : edge ? d?.title ?? 'edge' : id;
   return (
     <aside className="graph-panel" data-testid="graph-panel" aria-label="Selection details">
@@ -79,6 +87,7 @@ export function SidePanel({ graph, id, options, onClose, onSelect }: {
         <button className="btn small" onClick={onClose} aria-label="Close panel">✕</button>
       </div>
       <Facts node={node} edge={edge} />
+      {node ? <NodeLinks services={services} overlay={overlay} runs={runs} badges={badges} /> : null}
       {detail.isPending ? <Loading label="Loading signals…" /> : null}
       {detail.isError && !d ? <ErrorBox error={detail.error} title="Could not load the signals" onRetry={() => void detail.refetch()} /> : null}
       {d ? (
@@ -105,9 +114,19 @@ export function SidePanel({ graph, id, options, onClose, onSelect }: {
           <h3>Routing</h3>
           {d.routing.length === 0 ? <div className="muted small">No VirtualService, DestinationRule, HTTPRoute or TrafficSplit acts on it.</div> : (
             <ul className="plain">
-              {d.routing.map((r) => (
-                <li key={`${r.kind}/${r.namespace}/${r.name}`}><strong>{r.kind}</strong> {r.namespace}/{r.name}<div className="muted small">{r.summary}</div></li>
-              ))}
+              {d.routing.map((r) => {
+                const svc = serviceFor(services, r);
+                return (
+                  <li key={`${r.kind}/${r.namespace}/${r.name}`} className="routing-ref" data-testid="routing-ref">
+                    <div><strong>{r.kind}</strong> {r.namespace}/{r.name}<div className="muted small">{r.summary}</div></div>
+                    {svc ? (
+                      <a className="btn small" href={trafficHref(svc, EDITABLE_ROUTING_KINDS.includes(r.kind) ? { kind: r.kind, name: r.name } : undefined)} title={`Open ${svc.service} in the Traffic view`}>
+                        Edit
+                      </a>
+                    ) : null}
+                  </li>
+                );
+              })}
             </ul>
           )}
           <h3>Security</h3>
@@ -126,6 +145,62 @@ export function SidePanel({ graph, id, options, onClose, onSelect }: {
     </aside>
   );
 }
+
+/** The routing object's service among the node's: by name, then by namespace. */
+function serviceFor(services: ServiceRef[], r: RoutingObjectRef): ServiceRef | undefined {
+  return services.find((s) => s.namespace === r.namespace && s.service === r.name) ?? services.find((s) => s.namespace === r.namespace) ?? services[0];
+}
+
+const sameService = (s: ServiceRef, ns: string, svc: string) => s.namespace === ns && s.service === svc;
+
+/**
+ * What the node's services mean elsewhere: their routing editor, a canary run on them, the lag of
+ * the event store they own. Shown at once, before the signals load.
+ */
+function NodeLinks({ services, overlay, runs, badges }: { services: ServiceRef[]; overlay: NodeOverlay | undefined; runs: readonly CanaryRun[]; badges: readonly LagBadge[] }) {
+  if (services.length === 0) return null;
+  // The node's own mark first; otherwise the newest run on one of its services (a finished one says how it ended).
+  const mine = runs
+    .filter((r) => services.some((s) => (s.contextId === null || s.contextId === r.contextId) && sameService(s, r.spec.target.namespace, r.spec.target.service)))
+    .sort((a, b) => Date.parse(b.progress.updatedAt) - Date.parse(a.progress.updatedAt));
+  const run = (overlay?.canary ? mine.find((r) => r.id === overlay.canary!.runId) : undefined) ?? mine.find((r) => !isTerminal(r.progress.state)) ?? mine[0];
+  const lag = badges.filter((b) => services.some((s) => sameService(s, b.namespace, b.service)));
+  return (
+    <>
+      <div className="actions">
+        {services.map((s) => (
+          <a key={`${s.namespace}/${s.service}`} className="btn small primary" href={trafficHref(s)} data-testid="edit-routing" title={`Open the routing editor for ${s.namespace}/${s.service}`}>
+            Edit routing{services.length > 1 ? ` · ${s.service}` : ''}
+          </a>
+        ))}
+      </div>
+      {run ? (
+        <div className={`overlay-row${isTerminal(run.progress.state) ? '' : ' canary'}`} data-testid="panel-canary">
+          <div className="head">
+            <span className={`chip${isTerminal(run.progress.state) ? '' : ' canary'}`}>
+              {CANARY_GLYPH} {isTerminal(run.progress.state) ? `last canary · ${STATE_LABELS[run.progress.state].toLowerCase()}` : canaryText(run.progress.state, run.progress.weight)}
+            </span>
+            <a href={canaryHref(run.id)} data-testid="open-canary">Open run →</a>
+          </div>
+          <div className="muted">{run.spec.target.kind} {run.spec.target.namespace}/{run.spec.target.name} · {run.spec.target.stable} → {run.spec.target.canary}{run.progress.message ? ` · ${run.progress.message}` : ''}</div>
+        </div>
+      ) : null}
+      {lag.map((b) => (
+        <div key={`${b.namespace}/${b.service}/${b.connectionId}`} className={`overlay-row lag-${b.level}`} data-testid="panel-lag">
+          <div className="head">
+            <span className={`chip ${LAG_CHIP[b.level]}`}>{LAG_GLYPH} {lagText(b)}</span>
+            <a href={projectionsHref(b.connectionId)} data-testid="open-projections">Projections →</a>
+          </div>
+          <div>{b.text}{b.laggard && !b.text.includes(b.laggard) ? <> · laggard <strong>{b.laggard}</strong></> : null}</div>
+          {b.error ? <div className="muted" title={b.error}>{b.error}</div> : null}
+          <div className="muted">event store {b.connectionId}, owned by {b.namespace}/{b.service}</div>
+        </div>
+      ))}
+    </>
+  );
+}
+
+const LAG_CHIP: Record<LagBadge['level'], string> = { ok: 'ok', warn: 'warn', bad: 'bad', unknown: '' };
 
 function TrafficTable({ title, rows, onSelect }: { title: string; rows: { peer: string; peerName: string; peerNamespace: string; protocol: string; rate: number; errorPct: number; p95: number | null; mtlsPct: number | null }[]; onSelect(id: string): void }) {
   return (

@@ -3,6 +3,8 @@ import type cytoscape from 'cytoscape';
 export interface ThemeColors {
   bg: string; raised: string; sunken: string; border: string; text: string; muted: string;
   accent: string; ok: string; warn: string; bad: string; idle: string; font: string;
+  /** Marks a service whose canary is running (graph.css: --graph-canary). */
+  canary: string;
 }
 
 /** Theme variables read at run time, so the canvas follows dark and light like the rest of the UI. */
@@ -13,6 +15,7 @@ export function readTheme(): ThemeColors {
     bg: v('--bg', '#0f1318'), raised: v('--bg-raised', '#161b22'), sunken: v('--bg-sunken', '#0b0e12'), border: v('--border', '#2a323d'),
     text: v('--text', '#e6edf3'), muted: v('--text-muted', '#8b96a5'), accent: v('--accent', '#4c9aff'), ok: v('--ok', '#3fb950'),
     warn: v('--warn', '#d29922'), bad: v('--bad', '#f85149'), idle: v('--idle', '#6e7681'),
+    canary: v('--graph-canary', '#bc8cff'),
     // cytoscape's style parser refuses quoted family names: keep the unquoted ones.
     font: v('--sans', 'sans-serif').split(',').map((f) => f.trim()).filter((f) => /^[\w-]+$/.test(f)).join(', ') || 'sans-serif',
   };
@@ -61,6 +64,13 @@ export function graphStyle(c: ThemeColors, opts: { large: boolean }): cytoscape.
     { selector: 'edge[health = "failure"]', style: { 'line-color': c.bad, 'target-arrow-color': c.bad } },
     { selector: 'edge[protocol = "tcp"]', style: { 'line-color': c.accent, 'target-arrow-color': c.accent } },
     { selector: 'edge[?idle]', style: { 'line-color': c.idle, 'target-arrow-color': c.idle, 'line-style': 'dashed', opacity: 0.6 } },
+    // Overlays (overlays.ts): a running canary is a dashed ring in its own colour; projection lag a halo by level.
+    { selector: 'node[lag = "ok"]', style: { 'underlay-color': c.ok, 'underlay-opacity': 0.22, 'underlay-padding': 7, 'underlay-shape': 'ellipse' } },
+    { selector: 'node[lag = "warn"]', style: { 'underlay-color': c.warn, 'underlay-opacity': 0.4, 'underlay-padding': 8, 'underlay-shape': 'ellipse' } },
+    { selector: 'node[lag = "bad"]', style: { 'underlay-color': c.bad, 'underlay-opacity': 0.45, 'underlay-padding': 9, 'underlay-shape': 'ellipse' } },
+    { selector: 'node[lag = "unknown"]', style: { 'underlay-color': c.idle, 'underlay-opacity': 0.35, 'underlay-padding': 7, 'underlay-shape': 'ellipse' } },
+    { selector: 'node[?canary]', style: { 'outline-color': c.canary, 'outline-width': 3, 'outline-offset': 3, 'outline-style': 'dashed', 'outline-opacity': 1 } },
+    { selector: 'node[canaryRole = "stable"]', style: { 'outline-style': 'dotted', 'outline-width': 2, 'outline-opacity': 0.8 } },
     { selector: '.find', style: { 'overlay-color': c.accent, 'overlay-opacity': 0.25, 'overlay-padding': 6 } },
     { selector: '.hidden', style: { display: 'none' } },
     { selector: '.dim', style: { opacity: 0.25 } },
