@@ -94,11 +94,14 @@ describe('graph overlays and links (Chromium, web mode, sandbox + Prometheus + e
     expect(await label(page, 'svc:sandbox-admin:shop:payments')).toMatch(/^payments\n.*FI/);
   });
 
-  // Not yet: the mesh reports the backends (search-v1/-v2, invoices-v1/-v2) as destination services,
-  // while main's routing index keys HTTPRoute by its parentRef Service and TrafficSplit by its apex
-  // service, so no drawn node carries their badges. The fix belongs in main/graph/appenders/routing.ts
-  // (index backendRefs / TrafficSplit backends too).
-  it.todo('shows routing badges on HTTPRoute- (search) and TrafficSplit-steered (invoices) services');
+  it('shows routing badges on HTTPRoute- (search) and TrafficSplit-steered (invoices) services', async () => {
+    // The mesh reports the backends (search-v1/-v2, invoices-v1/-v2) as destination services;
+    // the routing index badges them as well as the parent/apex service.
+    await page.goto(shopUrl('dark'));
+    await waitForGraph(page);
+    await expect.poll(() => label(page, 'svc:sandbox-admin:shop:search-v2'), { timeout: 20_000 }).toMatch(/^search-v2\n.*TS/);
+    expect(await label(page, 'svc:sandbox-admin:billing:invoices-v2')).toMatch(/^invoices-v2\n.*TS/);
+  });
 
   it('a service node opens its routing editor, from the side panel and from its context menu', async () => {
     await clickNode(page, CATALOG, 'right');

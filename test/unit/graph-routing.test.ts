@@ -58,6 +58,10 @@ describe('routing badges', () => {
     expect([...idx.get('bookinfo/details')!.badges].sort()).toEqual(['faultInjection', 'trafficShifting']);
     expect([...idx.get('bookinfo/productpage')!.badges]).toEqual(['trafficShifting']);
     expect(idx.has('bookinfo/public-gw')).toBe(false);
+    // Meshes report the backends as destinations: the split shows on them too (not for gateway routes).
+    expect([...idx.get('bookinfo/details-v1')!.badges].sort()).toEqual(['faultInjection', 'trafficShifting']);
+    expect([...idx.get('bookinfo/productpage-v2')!.badges]).toEqual(['trafficShifting']);
+    expect(idx.has('bookinfo/a')).toBe(false);
   });
 
   it('puts badges on service nodes of the graph (and on workloads when service nodes are off)', () => {

@@ -136,15 +136,24 @@ function targets(o: KubeObject): string[] {
       return k ? [k] : [];
     }
     case 'HTTPRoute':
-    case 'GRPCRoute':
+    case 'GRPCRoute': {
       // Mesh (GAMMA / Linkerd) routes hang off a Service; gateway routes are not badges of a service node.
-      return arr(spec.parentRefs)
+      const parents = arr(spec.parentRefs)
         .map(obj)
         .filter((p): p is Obj => p !== null && str(p.kind) === 'Service')
         .map((p) => `${str(p.namespace) ?? ns}/${str(p.name) ?? ''}`);
+      if (parents.length === 0) return [];
+      // Meshes report the backend services as destinations (search-v1, search-v2), so the split
+      // shows on them too, not only on the parent service the callers address.
+      const backends = arr(spec.rules).flatMap((r) => arr(obj(r)?.backendRefs)).map(obj)
+        .filter((b): b is Obj => b !== null && (b.kind === undefined || str(b.kind) === 'Service') && str(b.name) !== null)
+        .map((b) => `${str(b.namespace) ?? ns}/${str(b.name)}`);
+      return [...new Set([...parents, ...backends])];
+    }
     case 'TrafficSplit': {
-      const k = serviceKey(str(spec.service) ?? '', ns);
-      return k ? [k] : [];
+      const apex = serviceKey(str(spec.service) ?? '', ns);
+      const backends = arr(spec.backends).map((b) => serviceKey(str(obj(b)?.service) ?? '', ns)).filter((k): k is string => k !== null);
+      return [...new Set([...(apex ? [apex] : []), ...backends])];
     }
     default:
       return [];
