@@ -15,7 +15,7 @@ import {
 import type { Configuration, ConfigurationOptions, HttpLibrary, KubeConfig, RequestContext } from '@kubernetes/client-node';
 import type { Authenticator } from './kubeconfig-parse';
 import { ApiError } from '../../shared/errors';
-import { abortError } from '../util/abort';
+import { raceAbort } from '../util/abort';
 import { kubeErrorFrom, KubeHttpError } from './errors';
 import { ExecAuthenticator, ExecCredentialProvider, TokenFileAuthenticator } from './exec-auth';
 import type { ResolvedContext } from './kubeconfig-parse';
@@ -120,23 +120,6 @@ function flatHeaders(h: http.IncomingHttpHeaders): Record<string, string> {
   return out;
 }
 
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}
 
 type TlsOpts = https.RequestOptions & { headers?: Record<string, string | string[] | number | undefined> };
 

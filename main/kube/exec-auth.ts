@@ -4,7 +4,7 @@ import type https from 'node:https';
 import type { User } from '@kubernetes/client-node';
 import type { Authenticator } from './kubeconfig-parse';
 import { ApiError } from '../../shared/errors';
-import { abortError } from '../util/abort';
+import { raceAbort } from '../util/abort';
 import type { ResolvedCluster, ResolvedExec } from './kubeconfig-parse';
 import { EXEC_PROVIDER, TOKEN_FILE_PROVIDER } from './kubeconfig-parse';
 
@@ -65,7 +65,7 @@ export class ExecCredentialProvider {
         .finally(() => this.inflight.delete(key));
       this.inflight.set(key, p);
     }
-    return signal ? raceAbort(p, signal) : p;
+    return signal ? raceAbort(p, signal, { keepReason: true }) : p;
   }
 
   /** Forget a credential (after a 401, or when the kubeconfig changed). */
@@ -183,23 +183,6 @@ export function parseExecCredential(stdout: string, cmd: string): ExecCredential
   return out;
 }
 
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason instanceof Error ? signal.reason : abortError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason instanceof Error ? signal.reason : abortError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}
 
 type AuthOpts = https.RequestOptions & { headers?: Record<string, string | string[] | number | undefined> };
 

@@ -4,7 +4,7 @@ import type { KubeConnection, KubeSources } from '../../shared/contract/kube';
 import { ApiError } from '../../shared/errors';
 import type { ApiErrorShape } from '../../shared/errors';
 import type { MainOptions } from '../app/options';
-import { abortError } from '../util/abort';
+import { abortError, raceAbort } from '../util/abort';
 import { createKubeClient, DEFAULT_TIMEOUT_MS } from './clients';
 import type { KubeClient } from './clients';
 import { detectMesh, listNamespaces, serverVersion } from './detect';
@@ -76,24 +76,6 @@ function shapeOf(err: unknown, ctx: { name: string; server: string | null }): Ap
   return (err instanceof ApiError ? err : kubeErrorFrom(err, { context: ctx.name, server: ctx.server })).toJSON();
 }
 
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return p;
-  if (signal.aborted) return Promise.reject(abortError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}
 
 export async function createKubeService(opts: MainOptions, deps: KubeServiceDeps = {}): Promise<KubeService> {
   const env = opts.env ?? process.env;

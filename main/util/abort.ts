@@ -29,3 +29,28 @@ export function withTimeout(ms: number, signal?: AbortSignal): AbortSignal {
 export function isTimeout(err: unknown): boolean {
   return err instanceof Error && (err.name === 'TimeoutError' || (err.cause instanceof Error && err.cause.name === 'TimeoutError'));
 }
+
+/**
+ * Settles with `p`, or rejects as soon as `signal` aborts (the work behind `p` may go on; the
+ * caller stops waiting). With `keepReason`, an Error reason (e.g. a TimeoutError) is passed on
+ * so callers can tell a timeout from a user cancel.
+ */
+export function raceAbort<T>(p: Promise<T>, signal: AbortSignal | undefined, opts: { keepReason?: boolean } = {}): Promise<T> {
+  if (!signal) return p;
+  const reason = () => (opts.keepReason && signal.reason instanceof Error ? signal.reason : abortError());
+  if (signal.aborted) return Promise.reject(reason());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(reason());
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
