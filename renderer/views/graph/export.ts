@@ -1,20 +1,7 @@
 import type cytoscape from 'cytoscape';
 import type { Graph } from '../../../shared/graph/types';
 
-export function download(blob: Blob, name: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
-export function stamp(): string {
-  return new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
-}
+export { downloadBlob as download, fileStamp as stamp } from '../../components/download';
 
 export async function exportPng(cy: cytoscape.Core, bg: string): Promise<Blob> {
   return cy.png({ output: 'blob-promise', full: true, scale: 2, bg, maxWidth: 8000, maxHeight: 8000 });

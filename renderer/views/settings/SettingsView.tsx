@@ -1,4 +1,5 @@
 import { useRef, useState } from 'react';
+import { downloadBlob } from '../../components/download';
 import type { ChangeEvent, ReactNode } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 // Types only: the contract module's values would pull zod into the renderer bundle.
@@ -157,12 +158,7 @@ function ImportExport({ onImported }: { onImported: (s: SettingsSnapshot) => voi
   const exp = useMutation({
     mutationFn: () => client.invoke('settings.export', {}),
     onSuccess: ({ json, fileName }) => {
-      const url = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = fileName;
-      a.click();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      downloadBlob(new Blob([json], { type: 'application/json' }), fileName);
       setMessage(<span className="muted">Exported as {fileName} (no secrets in it).</span>);
     },
   });

@@ -5,17 +5,9 @@ import { Empty, ErrorBox, Loading } from '../../components/States';
 import { UnifiedDiff } from '../../components/YamlDiff';
 import { PlanReview } from './PlanReview';
 import { OUTCOME } from './labels';
+import { downloadBlob } from '../../components/download';
 
-function download(filename: string, mime: string, content: string) {
-  const url = URL.createObjectURL(new Blob([content], { type: mime }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
+const download = (filename: string, mime: string, content: string) => downloadBlob(new Blob([content], { type: mime }), filename);
 
 /** Every change made from this app, newest first: who, where, what (diff), result; undo and export. */
 export function AuditLog({ contextId }: { contextId?: string }) {
