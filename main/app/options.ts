@@ -14,3 +14,10 @@ export interface MainOptions {
   /** Built by the Electron door (secrets through safeStorage, window state, menu); web mode gets a 0600-file one. */
   settings?: SettingsService;
 }
+
+/** The demo's sandbox, as `npm run demo` hands it to a child process (web mode or Electron). */
+export function sandboxFromEnv(env: NodeJS.ProcessEnv): MainOptions['sandbox'] {
+  const kubeconfig = env.MESHDECK_SANDBOX_KUBECONFIG;
+  if (!kubeconfig) return undefined;
+  return { kubeconfig, eventStoreUrl: env.MESHDECK_SANDBOX_EVENTSTORE };
+}

@@ -9,6 +9,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createMainApp } from '../app';
+import { sandboxFromEnv } from '../app/options';
+import { withLoginShellEnv } from './shell-env';
 import type { MainApp } from '../app';
 import { createSettingsService, EncryptedFileSecrets, secretsPaths } from '../settings';
 import type { SettingsService, WindowState } from '../settings';
@@ -207,7 +209,9 @@ if (!app.requestSingleInstanceLock()) {
       dataDir,
       secrets: new EncryptedFileSecrets(secretsPaths(dataDir).encrypted, safeStorageCipher()),
     });
-    core = await createMainApp({ version: app.getVersion(), dataDir, settings });
+    // Exec credential plugins need the user's shell PATH, which a GUI launch does not inherit.
+    const env = await withLoginShellEnv(process.env);
+    core = await createMainApp({ version: app.getVersion(), dataDir, settings, env, sandbox: sandboxFromEnv(process.env) });
     wireIpc(core.router, appUrl);
     installMenu(settings, core);
     win = createWindow(settings);

@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createMainApp } from '../app';
+import { sandboxFromEnv } from '../app/options';
 import { startWebServer } from './web-server';
 import { parseWebArgs } from './args';
 
@@ -24,9 +25,7 @@ async function main(): Promise<void> {
     version: process.env.npm_package_version ?? '0.1.0',
     dataDir: args.dataDir ?? process.env.MESHDECK_HOME ?? join(homedir(), '.config', 'meshdeck'),
     kubeconfigPaths: args.kubeconfigs.length > 0 ? args.kubeconfigs : undefined,
-    sandbox: process.env.MESHDECK_SANDBOX_KUBECONFIG
-      ? { kubeconfig: process.env.MESHDECK_SANDBOX_KUBECONFIG, eventStoreUrl: process.env.MESHDECK_SANDBOX_EVENTSTORE }
-      : undefined,
+    sandbox: sandboxFromEnv(process.env),
   });
   const server = await startWebServer({ router: app.router, staticDir: findStaticDir(), host: args.host, port: args.port, token: process.env.MESHDECK_TOKEN });
   if (args.host !== '127.0.0.1' && args.host !== 'localhost') {
