@@ -43,14 +43,15 @@ export function goldenQuery(signal: GoldenSignal, t: MetricsTarget, windowSec: n
     const sel = istioSelector(t);
     const req = (extra: Record<string, Matcher> = {}) => selector('istio_requests_total', { ...sel, ...extra });
     const quantile = (q: number) => `histogram_quantile(${q}, sum ${byLabels(['le'])} (rate(${selector('istio_request_duration_milliseconds_bucket', sel)}${w})))`;
+    // 5xx over all, as Flagger and Kiali's 5xx tolerance read it; gRPC failures count too.
+    const errorRatio = `((sum(rate(${req({ response_code: { re: '5..' } })}${w})) or vector(0)) + (sum(rate(${req({ request_protocol: 'grpc', grpc_response_status: { nre: '0|' } })}${w})) or vector(0))) / sum(rate(${req()}${w}))`;
     switch (signal) {
       case 'requestRate':
         return `sum(rate(${req()}${w}))`;
       case 'errorRate':
-        // 5xx over all, as Flagger and Kiali's 5xx tolerance read it; gRPC failures count too.
-        return `(sum(rate(${req({ response_code: { re: '5..' } })}${w})) or vector(0)) + (sum(rate(${req({ request_protocol: 'grpc', grpc_response_status: { nre: '0|' } })}${w})) or vector(0))) / sum(rate(${req()}${w}))`;
+        return errorRatio;
       case 'successRate':
-        return `1 - ((sum(rate(${req({ response_code: { re: '5..' } })}${w})) or vector(0)) + (sum(rate(${req({ request_protocol: 'grpc', grpc_response_status: { nre: '0|' } })}${w})) or vector(0))) / sum(rate(${req()}${w})))`;
+        return `1 - (${errorRatio})`;
       case 'latencyP50':
         return quantile(0.5);
       case 'latencyP95':

@@ -1,3 +1,4 @@
+import { GOLDEN_SIGNALS } from '../../shared/contract/metrics';
 /**
  * Prometheus connections as the app makes them: "test connection" names the stage that failed
  * (refused port, a server that never answers, TLS, 401, HTML), headers reach the server
@@ -200,6 +201,20 @@ describe('in the cluster: discovery and the service proxy (viewer credentials)',
     const points = lk.results[0]!.series[0]!.points;
     expect(points.length).toBeGreaterThan(0);
     expect(points.every(([t, v]) => t >= (now - 10_000) / 1000 - 1 && t <= now / 1000 + 1 && (v ?? 0) > 0)).toBe(true);
+    // Every golden signal is valid PromQL for both meshes (a real Prometheus parses each one).
+    for (const target of [
+      { mesh: 'istio', kind: 'workload', namespace: 'shop', name: 'payments-v2', direction: 'inbound' },
+      { mesh: 'linkerd', kind: 'workload', namespace: 'billing', name: 'ledger-v1', direction: 'inbound' },
+    ] as const) {
+      const all = await metrics.queryRange({ kind: 'golden', contextId, signals: [...GOLDEN_SIGNALS], target, window: '30s', start: now - 10_000, end: now, stepSec: 2 });
+      expect(all.results.map((r) => [r.name, r.error?.code ?? null])).toEqual(GOLDEN_SIGNALS.map((g) => [g, null]));
+    }
+    // On a service with traffic, both ratios answer and success = 1 - error.
+    const catalog = { mesh: 'istio', kind: 'service', namespace: 'shop', name: 'catalog', direction: 'inbound' } as const;
+    const err = await metrics.query({ kind: 'golden', contextId, signal: 'errorRate', target: catalog, window: '30s', time: now });
+    const ok = await metrics.query({ kind: 'golden', contextId, signal: 'successRate', target: catalog, window: '30s', time: now });
+    expect(err.series[0]!.value).toBeGreaterThanOrEqual(0);
+    expect(err.series[0]!.value! + ok.series[0]!.value!).toBeCloseTo(1, 6);
     // The graph builder's entry point.
     const prom = await metrics.clientFor(contextId);
     const samples = await prom.instant('sum by (destination_service_name) (rate(istio_requests_total{reporter="destination"}[30s]))', Date.now(), new AbortController().signal);
