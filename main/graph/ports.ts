@@ -4,17 +4,9 @@
  * fixed answers through them.
  */
 
-/** One series of an instant-query vector answer. */
-export interface Sample {
-  metric: Record<string, string>;
-  value: number;
-}
-
-/** One series of a range-query matrix answer; `t` in epoch seconds. */
-export interface RangeSample {
-  metric: Record<string, string>;
-  values: { t: number; v: number }[];
-}
+/** Series of instant (vector) and range (matrix) answers: the metrics client's own types. */
+export type { Sample, RangeSample } from '../metrics/client';
+import type { Sample, RangeSample } from '../metrics/client';
 
 export interface PromQuerier {
   /** Instant query at `time` (epoch ms). Rejects with an ApiError (TIMEOUT, UNREACHABLE, UPSTREAM...). */

@@ -31,7 +31,7 @@ export interface QueryResult {
   warnings: string[];
 }
 
-/** Matches main/graph/ports.ts Sample / RangeSample. */
+/** One series of an instant-query vector answer (the graph builder's input too). */
 export interface Sample {
   metric: Record<string, string>;
   value: number;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildGraph } from '../../main/graph/build';
 import type { QueryOutcome } from '../../main/graph/build';
-import { parseVector } from '../../main/graph/prom-http';
+import { samplesOf } from './prom-answers';
 import type { RoutingSnapshot } from '../../main/graph/ports';
 import { istioQueries, linkerdQueries } from '../../main/graph/queries';
 import { DEFAULT_THRESHOLDS } from '../../shared/graph/types';
@@ -29,7 +29,7 @@ export function graphFromFixture(
     const plan = { namespaces: f.namespaces, range: '60s', idleEdges: false };
     for (const q of [...istioQueries(plan), ...linkerdQueries(plan)]) {
       const answer = f.answers[c.contextId]?.[q.mesh]?.[q.concern];
-      outcomes.push({ contextId: c.contextId, query: q, samples: answer ? parseVector(answer) : [], error: null, staleSince: null });
+      outcomes.push({ contextId: c.contextId, query: q, samples: answer ? samplesOf(answer) : [], error: null, staleSince: null });
     }
   }
   return buildGraph({

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { httpPromQuerier, parseMatrix, parseVector } from '../../main/graph/prom-http';
 import { anyOf, quote, windowSeconds } from '../../main/graph/promql';
 import { istioQueries, linkerdQueries } from '../../main/graph/queries';
 import { graphOptionsSchema } from '../../shared/contract/graph';
@@ -28,28 +27,5 @@ describe('graph queries', () => {
     expect(graphOptionsSchema.safeParse({ contexts: ['c'], namespaces: ['shop"} or vector(1)'] }).success).toBe(false);
     expect(graphOptionsSchema.safeParse({ contexts: ['c'], namespaces: ['shop'], window: '2d' }).success).toBe(false);
     expect(graphOptionsSchema.safeParse({ contexts: ['c'], namespaces: ['shop'], thresholds: { http5xx: { degraded: 20, failure: 10 }, http4xx: { degraded: 1, failure: 2 } } }).success).toBe(false);
-  });
-});
-
-describe('reading Prometheus answers', () => {
-  it('reads vectors and matrices, NaN and Inf included', () => {
-    expect(parseVector({ status: 'success', data: { resultType: 'vector', result: [{ metric: { a: 'b' }, value: [1, '2.5'] }, { metric: {}, value: [1, 'NaN'] }] } })).toEqual([
-      { metric: { a: 'b' }, value: 2.5 }, { metric: {}, value: NaN },
-    ]);
-    expect(parseMatrix({ status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values: [[1, '1'], [2, '+Inf']] }] } })).toEqual([
-      { metric: {}, values: [{ t: 1, v: 1 }, { t: 2, v: Infinity }] },
-    ]);
-  });
-
-  it('turns garbage into UPSTREAM errors that say what was wrong', () => {
-    for (const bad of [null, 'html', { status: 'success' }, { status: 'success', data: { resultType: 'matrix', result: [] } }, { status: 'success', data: { resultType: 'vector', result: [{ metric: { a: 1 }, value: [1, '1'] }] } }, { status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: ['x'] }] } }]) {
-      expect(() => parseVector(bad), JSON.stringify(bad)).toThrow(expect.objectContaining({ code: 'UPSTREAM' }));
-    }
-    expect(() => parseVector({ status: 'error', errorType: 'bad_data', error: 'parse error at char 3' })).toThrow(expect.objectContaining({ code: 'BAD_INPUT' }));
-  });
-
-  it('reports an unreachable Prometheus as UNREACHABLE, quickly', async () => {
-    const q = httpPromQuerier('http://127.0.0.1:9', { timeoutMs: 2000 });
-    await expect(q.instant('up', Date.now(), new AbortController().signal)).rejects.toMatchObject({ code: 'UNREACHABLE' });
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../shared/errors';
 import { createGraphService } from '../../main/graph/service';
 import type { PromQuerier, Sample } from '../../main/graph/ports';
-import { parseVector } from '../../main/graph/prom-http';
+import { samplesOf } from '../helpers/prom-answers';
 import { istioQueries, linkerdQueries } from '../../main/graph/queries';
 import { joinAcrossMeshes } from '../../main/graph/appenders/traffic';
 import { identityKey } from '../../main/graph/observe';
@@ -20,14 +20,14 @@ function fakeProm() {
     async instant(promql, _time, signal): Promise<Sample[]> {
       state.calls++;
       if (state.mode === 'down') throw new ApiError('UNREACHABLE', 'Prometheus at http://prom:9090 is unreachable: connect ECONNREFUSED');
-      if (state.mode === 'garbage') return parseVector({ status: 'success', data: { resultType: 'vector', result: [{ metric: 'x' }] } });
+      if (state.mode === 'garbage') return samplesOf({ status: 'success', data: { resultType: 'vector', result: [{ metric: 'x' }] } });
       if (state.mode === 'slow') {
         await new Promise((_, reject) => signal.addEventListener('abort', () => reject(new ApiError('TIMEOUT', 'Prometheus did not answer within 50 ms.')), { once: true }));
       }
       if (state.mode === 'empty') return [];
       const q = plan.find((p) => p.promql === promql);
       const answer = q && (fx.answers['ctx-kind']?.[q.mesh] as Record<string, unknown> | undefined)?.[q.concern];
-      return answer ? parseVector(answer) : [];
+      return answer ? samplesOf(answer) : [];
     },
     async range() {
       return [];
