@@ -103,8 +103,11 @@ describe.each(['web', 'ipc'] as const)('contract over %s', (transport) => {
     const started = Date.now();
     const p = client().invoke('app.echo', { text: 'slow', delayMs: 20_000 }, { signal: ctl.signal });
     setTimeout(() => ctl.abort(), 100);
-    await expect(p).rejects.toBeDefined();
+    // A cancel, not any failure: a broken transport must not pass this test.
+    expect(await errorOf(p)).toMatchObject({ code: 'CANCELLED' });
     expect(Date.now() - started).toBeLessThan(3000);
+    // The transport still serves the next call.
+    expect(await client().invoke('app.echo', { text: 'after' })).toEqual({ text: 'after' });
   });
 
   it('pushes subscription events until unsubscribed', async () => {
